@@ -1,0 +1,28 @@
+//! Chameleon's real-time core.
+//!
+//! Host audio is analysed by a streaming STFT ([`stft`]), each hop's spectra travel through a
+//! lock-free [`frame_queue`] to a [`worker`] thread that runs a style [`model`], come back, and
+//! are resynthesised by [`overlap_add`] and mixed with the latency-aligned dry signal
+//! ([`dry_wet`]). [`engine::Engine`] ties it together and owns the deadline policy. Nothing here
+//! knows about plugin hosts or GUIs.
+
+pub mod controls;
+pub mod dry_wet;
+pub mod engine;
+pub mod frame;
+pub mod frame_queue;
+pub mod geometry;
+pub mod model;
+pub mod overlap_add;
+pub mod stats;
+pub mod stft;
+pub mod window;
+mod worker;
+
+pub use controls::{Controls, MAX_STYLES};
+pub use engine::{budget_for_block, Engine, EngineConfig, EngineError, ProcessingMode};
+pub use frame::{Frame, FrameStatus};
+pub use geometry::{StftGeometry, MAX_BLOCK_SIZE, MAX_CHANNELS};
+pub use model::{FrameModel, ModelDescription, ModelError, SpectralShapeModel, StyleInfo};
+pub use realfft::num_complex::Complex32;
+pub use stats::{EngineStats, StatsSnapshot};

@@ -1,0 +1,63 @@
+//! Style models: the [`FrameModel`] trait the worker calls, and the built-in models.
+
+mod builtin;
+mod description;
+
+pub use builtin::SpectralShapeModel;
+pub use description::{ModelDescription, StyleInfo};
+
+use std::fmt;
+
+use crate::frame::Frame;
+use crate::geometry::StftGeometry;
+
+/// Why a model could not prepare or process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelError(pub String);
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+impl From<String> for ModelError {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
+
+impl From<&str> for ModelError {
+    fn from(message: &str) -> Self {
+        Self(message.to_owned())
+    }
+}
+
+/// A style model run by the worker thread, one frame (all channels) at a time.
+///
+/// Implementations write `frame.output` from `frame.input` and `frame.controls`. They run on
+/// the worker, never on the audio thread, so they may take time; the engine's deadline policy
+/// covers for them when they are late. Output is checked by the worker: non-finite values or
+/// absurd gains make the frame fall back to the unprocessed spectrum.
+pub trait FrameModel: Send {
+    /// Name, styles, geometry and provider of this model.
+    fn description(&self) -> &ModelDescription;
+
+    /// Prepares for frames of `geometry` at `sample_rate` Hz with `channels` channels.
+    /// Called on the thread that builds the engine, before any frame; may allocate.
+    fn prepare(
+        &mut self,
+        geometry: StftGeometry,
+        sample_rate: f32,
+        channels: usize,
+    ) -> Result<(), ModelError>;
+
+    /// Processes a batch of consecutive frames, oldest first (frames are boxed because they
+    /// live in the engine's fixed pool). Each must get its `output` written, or the call returns an error and the whole batch falls back.
+    fn process(&mut self, frames: &mut [Box<Frame>]) -> Result<(), ModelError>;
+
+    /// Forgets any history (causal context, recurrent state), as after a transport jump.
+    fn reset(&mut self) {}
+}
