@@ -1,0 +1,1 @@
+"""Chameleon style-model training: data rendering, analysis, model, export and evaluation."""

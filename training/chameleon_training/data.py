@@ -1,0 +1,171 @@
+"""Paired training data: the same notes rendered with many GM programs per soundfont.
+
+For each soundfont a note stream is built (training chorales at random tempo and
+transposition, plus generated phrases), rendered once per program, cut into pieces, and each
+piece normalised to the same RMS, so a source/target pair differs in timbre and not in
+loudness. Features (``analysis.features``) are cached as float16 under training/cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from . import analysis, music, render
+from .analysis import DEFAULT, Geometry
+from .midi import Note
+
+#: RMS every piece is normalised to (about -23 dBFS).
+PIECE_RMS = 0.07
+
+
+@dataclass
+class SoundfontData:
+    """Features of one note stream rendered with several programs through one soundfont."""
+
+    soundfont: str
+    programs: list[int]
+    #: ``[programs, frames, bins]`` float16 features.
+    feats: np.ndarray
+    #: Frame indices worth training on (inside a piece, not in the gaps).
+    valid: np.ndarray
+
+
+def note_stream(seed: int, n_chorales: int, phrase_seconds: float,
+                chorales: list[str] | None = None) -> tuple[list[Note], list[tuple[float, float]]]:
+    """Training chorales (random tempo 60..110 bpm, transposition -5..+5) and generated
+    phrases in 20 s pieces, concatenated with gaps. Returns notes and piece spans."""
+    rng = np.random.default_rng(seed)
+    if chorales is None:
+        train, _ = music.split_chorales()
+        chorales = [train[i] for i in rng.choice(len(train), size=n_chorales, replace=False)]
+    pieces = []
+    for path in chorales:
+        raw = music.piece_notes(path)
+        bpm = float(rng.uniform(60, 110))
+        pieces.append(music.realise(raw, bpm, int(rng.integers(-5, 6)), rng,
+                                    velocity=int(rng.integers(55, 110)), max_seconds=45.0,
+                                    legato=float(rng.uniform(0.8, 1.0))))
+    left = phrase_seconds
+    while left > 0:
+        pieces.append(music.generated_phrases(rng, min(20.0, left)))
+        left -= 20.0
+    order = rng.permutation(len(pieces))
+    return music.concatenate([pieces[i] for i in order], gap=1.0)
+
+
+def normalise_pieces(audio: np.ndarray, spans: list[tuple[float, float]], sr: int,
+                     tail: float = 0.8) -> np.ndarray:
+    """Scales each piece (span plus ``tail`` seconds of release) to :data:`PIECE_RMS`."""
+    out = audio.copy()
+    for start, end in spans:
+        a = int(start * sr)
+        b = min(len(audio), int((end + tail) * sr))
+        rms = float(np.sqrt(np.mean(audio[a:b] ** 2) + 1e-12))
+        if rms > 1e-6:
+            out[a:b] *= PIECE_RMS / rms
+    return out
+
+
+def valid_frames(spans: list[tuple[float, float]], n_frames: int, g: Geometry = DEFAULT,
+                 tail: float = 0.5) -> np.ndarray:
+    """Frame indices that lie inside a piece (plus ``tail`` seconds of release)."""
+    t = (np.arange(n_frames) * g.hop + g.hop) / g.sample_rate
+    keep = np.zeros(n_frames, dtype=bool)
+    for start, end in spans:
+        keep |= (t >= start) & (t <= end + tail)
+    return np.nonzero(keep)[0]
+
+
+def build_soundfont_data(soundfont: str, programs: list[int], notes: list[Note],
+                         spans: list[tuple[float, float]], tag: str,
+                         g: Geometry = DEFAULT, cache_dir: Path | None = None,
+                         progress: bool = True) -> SoundfontData:
+    """Renders ``notes`` with every program through ``soundfont`` (cached) and returns the
+    features, truncated to the shortest render."""
+    cache = Path(cache_dir or render.CACHE_DIR) / "features"
+    cache.mkdir(parents=True, exist_ok=True)
+    key = f"{tag}-{render.notes_key(notes)}-{soundfont}"
+    feats = []
+    for p in tqdm(programs, desc=f"render {soundfont}", disable=not progress, leave=False):
+        path = cache / f"{key}-p{p}.npy"
+        if path.exists():
+            feats.append(np.load(path))
+            continue
+        audio = render.render_cached(notes, p, soundfont, tag, cache_dir)
+        audio = normalise_pieces(audio, spans, g.sample_rate)
+        f = analysis.features(audio, g).astype(np.float16)
+        np.save(path, f)
+        feats.append(f)
+    n = min(f.shape[0] for f in feats)
+    stacked = np.stack([f[:n] for f in feats])
+    return SoundfontData(soundfont, list(programs), stacked, valid_frames(spans, n, g))
+
+
+def add_gain(feats: np.ndarray, gain_db: np.ndarray, g: Geometry = DEFAULT) -> np.ndarray:
+    """Features of the same spectra scaled by ``gain_db`` (broadcast over the leading axis)."""
+    mag = np.maximum(np.exp(feats.astype(np.float32)) - g.feature_floor, 0.0)
+    scale = (10.0 ** (gain_db / 20.0)).astype(np.float32)
+    scale = scale.reshape(scale.shape + (1,) * (feats.ndim - scale.ndim))
+    return np.log(mag * scale + g.feature_floor).astype(np.float32)
+
+
+class PairSampler:
+    """Draws random training batches (source context, style vector, target frame).
+
+    A fraction of the batch uses blended style vectors whose target is the log-domain blend
+    of the two targets, so a morph is trained to lie between its styles.
+    """
+
+    def __init__(self, data: list[SoundfontData], source_programs: list[int],
+                 style_programs: list[int], context: int, seed: int,
+                 g: Geometry = DEFAULT, morph_fraction: float = 0.15,
+                 gain_range_db: float = 18.0):
+        self.data = data
+        self.context = context
+        self.g = g
+        self.rng = np.random.default_rng(seed)
+        self.morph_fraction = morph_fraction
+        self.gain_range_db = gain_range_db
+        self.src_rows = [[d.programs.index(p) for p in source_programs] for d in data]
+        self.style_rows = [[d.programs.index(p) for p in style_programs] for d in data]
+        self.n_styles = len(style_programs)
+        self.silence = np.float16(analysis.silence_feature(g))
+
+    def batch(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(features ``[B, context, bins]``, style ``[B, n_styles]``, target ``[B, bins]``),
+        all float32; the target is in feature (log-magnitude) units."""
+        rng = self.rng
+        c = self.context
+        bins = self.g.bins
+        x = np.empty((size, c, bins), dtype=np.float16)
+        y = np.empty((size, bins), dtype=np.float32)
+        s = np.zeros((size, self.n_styles), dtype=np.float32)
+        which = rng.integers(0, len(self.data), size=size)
+        for di, d in enumerate(self.data):
+            sel = np.nonzero(which == di)[0]
+            if len(sel) == 0:
+                continue
+            t = d.valid[rng.integers(0, len(d.valid), size=len(sel))]
+            src = np.asarray(self.src_rows[di])[rng.integers(0, len(self.src_rows[di]), size=len(sel))]
+            k1 = rng.integers(0, self.n_styles, size=len(sel))
+            k2 = rng.integers(0, self.n_styles, size=len(sel))
+            w = np.where(rng.random(len(sel)) < self.morph_fraction, rng.random(len(sel)), 1.0)
+            rows = np.asarray(self.style_rows[di])
+            for j in range(c):
+                tj = t - (c - 1 - j)
+                ok = tj >= 0
+                x[sel, j] = self.silence
+                x[sel[ok], j] = d.feats[src[ok], tj[ok]]
+            t1 = d.feats[rows[k1], t].astype(np.float32)
+            t2 = d.feats[rows[k2], t].astype(np.float32)
+            y[sel] = w[:, None] * t1 + (1 - w[:, None]) * t2
+            s[sel, k1] += w
+            s[sel, k2] += 1 - w
+        gain = rng.uniform(-self.gain_range_db, self.gain_range_db, size=size)
+        xf = add_gain(x, gain, self.g)
+        yf = add_gain(y, gain, self.g)
+        return xf, s, yf
