@@ -31,7 +31,11 @@ impl Controls {
     /// Out-of-range styles are clamped to the last style; `morph` is clamped to `0..=1`.
     pub fn morph(style_a: usize, style_b: usize, morph: f32, style_count: usize) -> Self {
         let style_count = style_count.clamp(1, MAX_STYLES);
-        let morph = if morph.is_finite() { morph.clamp(0.0, 1.0) } else { 0.0 };
+        let morph = if morph.is_finite() {
+            morph.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let mut style_weights = [0.0; MAX_STYLES];
         style_weights[style_a.min(style_count - 1)] += 1.0 - morph;
         style_weights[style_b.min(style_count - 1)] += morph;
@@ -46,8 +50,16 @@ impl Controls {
     /// at pad position `x`, `y` in `0..=1` (clamped), fully wet.
     pub fn corners(corners: [usize; 4], x: f32, y: f32, style_count: usize) -> Self {
         let style_count = style_count.clamp(1, MAX_STYLES);
-        let x = if x.is_finite() { x.clamp(0.0, 1.0) } else { 0.5 };
-        let y = if y.is_finite() { y.clamp(0.0, 1.0) } else { 0.5 };
+        let x = if x.is_finite() {
+            x.clamp(0.0, 1.0)
+        } else {
+            0.5
+        };
+        let y = if y.is_finite() {
+            y.clamp(0.0, 1.0)
+        } else {
+            0.5
+        };
         let weights = [(1.0 - x) * (1.0 - y), x * (1.0 - y), (1.0 - x) * y, x * y];
         let mut style_weights = [0.0; MAX_STYLES];
         for (style, w) in corners.into_iter().zip(weights) {
@@ -62,7 +74,11 @@ impl Controls {
 
     /// The same controls with `mix` set (clamped to `0..=1`; non-finite becomes 1).
     pub fn with_mix(mut self, mix: f32) -> Self {
-        self.mix = if mix.is_finite() { mix.clamp(0.0, 1.0) } else { 1.0 };
+        self.mix = if mix.is_finite() {
+            mix.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
         self
     }
 

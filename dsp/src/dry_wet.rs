@@ -34,7 +34,11 @@ impl DryWetMixer {
 
     /// Sets the mix the mixer glides to, `0` (dry) to `1` (wet).
     pub fn set_target(&mut self, mix: f32) {
-        self.target = if mix.is_finite() { mix.clamp(0.0, 1.0) } else { 1.0 };
+        self.target = if mix.is_finite() {
+            mix.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
     }
 
     /// Jumps to the target mix without gliding.

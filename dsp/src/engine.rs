@@ -132,7 +132,10 @@ impl fmt::Display for EngineError {
         match self {
             EngineError::Geometry(e) => write!(f, "{e}"),
             EngineError::Budget(b) => {
-                write!(f, "worker budget of {b} hops is not supported (1..={MAX_BUDGET_HOPS})")
+                write!(
+                    f,
+                    "worker budget of {b} hops is not supported (1..={MAX_BUDGET_HOPS})"
+                )
             }
             EngineError::Model(e) => write!(f, "the model could not be prepared: {e}"),
             EngineError::Thread(e) => write!(f, "the worker thread could not be started: {e}"),
@@ -186,10 +189,14 @@ impl Engine {
         let geometry = StftGeometry::new(config.geometry.fft_size, config.geometry.hop)
             .map_err(EngineError::Geometry)?;
         if config.channels == 0 || config.channels > MAX_CHANNELS {
-            return Err(EngineError::Geometry(GeometryError::Channels(config.channels)));
+            return Err(EngineError::Geometry(GeometryError::Channels(
+                config.channels,
+            )));
         }
         if !(config.sample_rate.is_finite() && config.sample_rate > 0.0) {
-            return Err(EngineError::Geometry(GeometryError::SampleRate(config.sample_rate)));
+            return Err(EngineError::Geometry(GeometryError::SampleRate(
+                config.sample_rate,
+            )));
         }
         if config.budget_hops == 0 || config.budget_hops > MAX_BUDGET_HOPS {
             return Err(EngineError::Budget(config.budget_hops));
@@ -225,10 +232,7 @@ impl Engine {
         let mut mixer = DryWetMixer::new(config.channels, latency, config.sample_rate);
         mixer.snap();
         Ok(Self {
-            config: EngineConfig {
-                geometry,
-                ..config
-            },
+            config: EngineConfig { geometry, ..config },
             description,
             latency,
             bins,
@@ -297,7 +301,11 @@ impl Engine {
                 "the new model has a different latency; rebuild the engine instead",
             ));
         }
-        model.prepare(self.config.geometry, self.config.sample_rate, self.config.channels)?;
+        model.prepare(
+            self.config.geometry,
+            self.config.sample_rate,
+            self.config.channels,
+        )?;
         self.description = model.description().clone();
         self.worker.replace_model(model);
         Ok(())
@@ -367,7 +375,8 @@ impl Engine {
         let mut done = 0;
         while done < n {
             let m = (n - done).min(ZEROS.len());
-            self.analyzer.write(channel, self.hop_fill + done, &ZEROS[..m]);
+            self.analyzer
+                .write(channel, self.hop_fill + done, &ZEROS[..m]);
             done += m;
         }
     }
@@ -413,7 +422,10 @@ impl Engine {
     }
 
     fn submit(&mut self, seq: u64, slot: usize, frame_len: usize) -> bool {
-        self.worker.shared().newest_seq.store(seq, Ordering::Release);
+        self.worker
+            .shared()
+            .newest_seq
+            .store(seq, Ordering::Release);
         let Some(mut frame) = self.queue.take_free() else {
             return false;
         };
@@ -466,9 +478,9 @@ impl Engine {
             }
             None => None,
         };
-        let usable = frame.as_ref().is_some_and(|f| {
-            matches!(f.status, FrameStatus::Processed | FrameStatus::Silent)
-        });
+        let usable = frame
+            .as_ref()
+            .is_some_and(|f| matches!(f.status, FrameStatus::Processed | FrameStatus::Silent));
         if !usable {
             if frame.is_none() && due >= self.oldest_valid_seq {
                 self.stats.missed_frames.fetch_add(1, Ordering::Relaxed);

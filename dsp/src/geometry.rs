@@ -143,8 +143,14 @@ mod tests {
                 hop: 300
             })
         );
-        assert_eq!(StftGeometry::new(1 << 20, 1 << 18), Err(GeometryError::FftSize(1 << 20)));
-        assert_eq!(StftGeometry::new(1022, 511), Err(GeometryError::FftSize(1022)));
+        assert_eq!(
+            StftGeometry::new(1 << 20, 1 << 18),
+            Err(GeometryError::FftSize(1 << 20))
+        );
+        assert_eq!(
+            StftGeometry::new(1022, 511),
+            Err(GeometryError::FftSize(1022))
+        );
     }
 
     #[test]

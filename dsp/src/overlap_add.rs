@@ -60,10 +60,18 @@ impl OverlapAdd {
             self.ifft_input[bins - 1].im = 0.0;
             if self
                 .ifft
-                .process_with_scratch(&mut self.ifft_input, &mut self.ifft_output, &mut self.scratch)
+                .process_with_scratch(
+                    &mut self.ifft_input,
+                    &mut self.ifft_output,
+                    &mut self.scratch,
+                )
                 .is_ok()
             {
-                for ((a, &y), &w) in acc.iter_mut().zip(&self.ifft_output).zip(&self.scaled_window) {
+                for ((a, &y), &w) in acc
+                    .iter_mut()
+                    .zip(&self.ifft_output)
+                    .zip(&self.scaled_window)
+                {
                     *a += y * w;
                 }
             }

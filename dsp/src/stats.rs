@@ -60,7 +60,11 @@ impl EngineStats {
         self.max_inference_ns.fetch_max(nanos, Ordering::Relaxed);
         let us = nanos as f32 / 1000.0;
         let mean = self.mean_inference_us.load(Ordering::Relaxed);
-        let next = if mean == 0.0 { us } else { mean + (us - mean) * 0.05 };
+        let next = if mean == 0.0 {
+            us
+        } else {
+            mean + (us - mean) * 0.05
+        };
         self.mean_inference_us.store(next, Ordering::Relaxed);
     }
 

@@ -54,7 +54,12 @@ impl StftAnalyzer {
         let bins = self.geometry.bins();
         let hop = self.geometry.hop;
         for (channel, history) in self.history.iter_mut().enumerate() {
-            for ((dst, &x), &w) in self.fft_input.iter_mut().zip(history.iter()).zip(&self.window) {
+            for ((dst, &x), &w) in self
+                .fft_input
+                .iter_mut()
+                .zip(history.iter())
+                .zip(&self.window)
+            {
                 *dst = x * w;
             }
             let out = &mut spectrum[channel * bins..(channel + 1) * bins];

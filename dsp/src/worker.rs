@@ -181,7 +181,12 @@ impl WorkerLoop {
         if !self.shared.model_waiting.swap(false, Ordering::AcqRel) {
             return;
         }
-        let next = self.shared.next_model.lock().ok().and_then(|mut s| s.take());
+        let next = self
+            .shared
+            .next_model
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take());
         if let Some(model) = next {
             // The old model is dropped here, on the worker, never on the audio thread.
             drop(std::mem::replace(&mut self.model, model));
@@ -234,8 +239,9 @@ impl WorkerLoop {
         let began = Instant::now();
         // A panicking model must not take the worker (and with it all processing) down.
         let model = &mut self.model;
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.process(frames)))
-            .unwrap_or_else(|_| Err("the style model panicked".into()));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.process(frames)))
+                .unwrap_or_else(|_| Err("the style model panicked".into()));
         let per_frame = began.elapsed().as_nanos() as u64 / frames.len() as u64;
         match result {
             Ok(()) => {

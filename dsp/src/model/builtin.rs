@@ -122,7 +122,9 @@ impl FrameModel for SpectralShapeModel {
     fn process(&mut self, frames: &mut [Box<Frame>]) -> Result<(), ModelError> {
         for frame in frames.iter_mut() {
             if frame.bins != self.bins {
-                return Err(ModelError::from("frame size does not match the prepared geometry"));
+                return Err(ModelError::from(
+                    "frame size does not match the prepared geometry",
+                ));
             }
             // Blend in dB, so a morph moves smoothly between the two curves.
             self.blended.fill(0.0);
