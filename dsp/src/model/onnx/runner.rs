@@ -1,0 +1,371 @@
+//! [`OnnxModel`]: a format-v1 model run through ONNX Runtime on the worker thread.
+
+use std::borrow::Cow;
+use std::f32::consts::TAU;
+
+use ort::session::{Session, SessionInputValue};
+use ort::value::TensorRef;
+use realfft::num_complex::Complex32;
+
+use crate::frame::Frame;
+use crate::geometry::StftGeometry;
+use crate::model::metadata::{ModelMetadata, OutputKind};
+use crate::model::onnx::bin_map::BinMap;
+use crate::model::onnx::io::{IoLayout, INPUT_FEATURES, INPUT_STATE, INPUT_STYLE, OUTPUT_STATE};
+use crate::model::{FrameModel, ModelDescription, ModelError};
+
+/// Inference runs made in [`FrameModel::prepare`] before the model goes live, so the first real
+/// hop does not pay for lazy allocation and kernel selection.
+pub const WARMUP_RUNS: usize = 4;
+
+/// Magnitudes below this (model-FFT units) count as zero when a target magnitude is turned into
+/// a gain on a resampled axis.
+const MIN_MAGNITUDE: f32 = 1e-12;
+/// Largest gain a target magnitude is turned into on a resampled axis (+80 dB).
+const MAX_MAPPED_GAIN: f32 = 1e4;
+
+/// A format-v1 style model running in an ONNX Runtime session.
+pub struct OnnxModel {
+    session: Session,
+    meta: ModelMetadata,
+    description: ModelDescription,
+    layout: IoLayout,
+    state: Option<Prepared>,
+}
+
+/// Buffers sized for one engine geometry and channel count; allocated in `prepare`.
+struct Prepared {
+    channels: usize,
+    map: BinMap,
+    /// `[channels, context, model_bins]`: feature history, oldest frame first.
+    features: Vec<f32>,
+    /// `[channels, n_styles]`.
+    style: Vec<f32>,
+    /// `[channels, state_size]`.
+    recurrent: Vec<f32>,
+    /// `[channels, model_bins]`: this hop's input magnitudes on the model axis.
+    model_mag: Vec<f32>,
+    /// `[channels, model_bins]`: the primary output (`mask` or `magnitude`).
+    primary: Vec<f32>,
+    /// `[channels, model_bins]`: the `noise` output.
+    noise: Vec<f32>,
+    /// Scratch on the engine axis.
+    engine_mag: Vec<f32>,
+    engine_gain: Vec<f32>,
+    engine_noise: Vec<f32>,
+    /// Scratch on the model axis.
+    model_gain: Vec<f32>,
+    /// Per channel noise generator state.
+    rng: Vec<u64>,
+    /// Run each channel as its own batch of 1 (model with a fixed batch of 1).
+    per_channel: bool,
+}
+
+impl OnnxModel {
+    /// Wraps a session whose tensors were checked against `meta` (see [`super::io::check_io`]).
+    pub(crate) fn new(
+        session: Session,
+        meta: ModelMetadata,
+        provider: &str,
+        layout: IoLayout,
+    ) -> Self {
+        let description = meta.description(provider);
+        Self {
+            session,
+            meta,
+            description,
+            layout,
+            state: None,
+        }
+    }
+
+    /// The model's metadata.
+    pub fn metadata(&self) -> &ModelMetadata {
+        &self.meta
+    }
+
+    /// Runs one inference on the current buffers (for warm-up and benchmarks of the session
+    /// alone). The model must be prepared.
+    pub fn run_inference(&mut self) -> Result<(), ModelError> {
+        let Some(p) = self.state.as_mut() else {
+            return Err(ModelError::from("the model was not prepared"));
+        };
+        infer(&mut self.session, &self.meta, p)
+    }
+}
+
+fn seed(channel: usize) -> u64 {
+    0x9E37_79B9_7F4A_7C15 ^ ((channel as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03))
+}
+
+/// xorshift64*: a uniform value in `0..1`.
+fn next_uniform(state: &mut u64) -> f32 {
+    let mut x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32 / (1u64 << 24) as f32
+}
+
+impl Prepared {
+    fn reset(&mut self, meta: &ModelMetadata) {
+        self.features.fill(meta.feature_floor.ln());
+        self.recurrent.fill(0.0);
+        for (c, r) in self.rng.iter_mut().enumerate() {
+            *r = seed(c);
+        }
+    }
+}
+
+fn ort_error(e: ort::Error) -> ModelError {
+    ModelError(format!("ONNX Runtime: {e}"))
+}
+
+/// Runs the session on `p`'s inputs and copies the outputs into `p`.
+fn infer(session: &mut Session, meta: &ModelMetadata, p: &mut Prepared) -> Result<(), ModelError> {
+    let bins = p.map.model_bins();
+    let ctx = meta.context_frames;
+    let styles = meta.styles.len();
+    let state = meta.state_size;
+    let (groups, batch) = if p.per_channel {
+        (p.channels, 1)
+    } else {
+        (1, p.channels)
+    };
+    for g in 0..groups {
+        let rows = g * batch..(g + 1) * batch;
+        let features = TensorRef::from_array_view((
+            [batch, ctx, bins],
+            &p.features[rows.start * ctx * bins..rows.end * ctx * bins],
+        ))
+        .map_err(ort_error)?;
+        let style = TensorRef::from_array_view((
+            [batch, styles],
+            &p.style[rows.start * styles..rows.end * styles],
+        ))
+        .map_err(ort_error)?;
+        let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = vec![
+            (Cow::Borrowed(INPUT_FEATURES), features.into()),
+            (Cow::Borrowed(INPUT_STYLE), style.into()),
+        ];
+        if state > 0 {
+            let s = TensorRef::from_array_view((
+                [batch, state],
+                &p.recurrent[rows.start * state..rows.end * state],
+            ))
+            .map_err(ort_error)?;
+            inputs.push((Cow::Borrowed(INPUT_STATE), s.into()));
+        }
+        let outputs = session.run(inputs).map_err(ort_error)?;
+        let copy = |name: &str, width: usize, dest: &mut [f32]| -> Result<(), ModelError> {
+            let value = outputs
+                .get(name)
+                .ok_or_else(|| ModelError(format!("the model returned no `{name}`")))?;
+            let (shape, data) = value.try_extract_tensor::<f32>().map_err(ort_error)?;
+            if shape.len() != 2 || shape[0] != batch as i64 || shape[1] != width as i64 {
+                return Err(ModelError(format!(
+                    "`{name}` came back with shape {:?}, expected [{batch}, {width}]",
+                    &shape[..]
+                )));
+            }
+            dest[rows.start * width..rows.end * width].copy_from_slice(data);
+            Ok(())
+        };
+        match meta.output {
+            OutputKind::Mask => copy("mask", bins, &mut p.primary)?,
+            OutputKind::Magnitude => copy("magnitude", bins, &mut p.primary)?,
+            OutputKind::MaskNoise => {
+                copy("mask", bins, &mut p.primary)?;
+                copy("noise", bins, &mut p.noise)?;
+            }
+        }
+        if state > 0 {
+            copy(OUTPUT_STATE, state, &mut p.recurrent)?;
+        }
+    }
+    Ok(())
+}
+
+impl FrameModel for OnnxModel {
+    fn description(&self) -> &ModelDescription {
+        &self.description
+    }
+
+    fn prepare(
+        &mut self,
+        geometry: StftGeometry,
+        sample_rate: f32,
+        channels: usize,
+    ) -> Result<(), ModelError> {
+        if channels == 0 {
+            return Err(ModelError::from("the engine has no channels"));
+        }
+        let per_channel = match self.layout.fixed_batch {
+            None => false,
+            Some(b) if b == channels => false,
+            Some(1) => true,
+            Some(b) => {
+                return Err(ModelError(format!(
+                    "the model only accepts a batch of {b}, but the engine has {channels} channels \
+                     (make the batch axis dynamic)"
+                )))
+            }
+        };
+        let map = BinMap::new(
+            geometry.fft_size,
+            sample_rate,
+            self.meta.geometry.fft_size,
+            self.meta.sample_rate,
+        );
+        let mb = map.model_bins();
+        let eb = map.engine_bins();
+        let meta = &self.meta;
+        let mut prepared = Prepared {
+            channels,
+            features: vec![0.0; channels * meta.context_frames * mb],
+            style: vec![0.0; channels * meta.styles.len()],
+            recurrent: vec![0.0; channels * meta.state_size],
+            model_mag: vec![0.0; channels * mb],
+            primary: vec![0.0; channels * mb],
+            noise: vec![0.0; channels * mb],
+            engine_mag: vec![0.0; eb],
+            engine_gain: vec![0.0; eb],
+            engine_noise: vec![0.0; eb],
+            model_gain: vec![0.0; mb],
+            rng: vec![0; channels],
+            per_channel,
+            map,
+        };
+        prepared.reset(meta);
+        for row in prepared.style.chunks_mut(meta.styles.len().max(1)) {
+            row.fill(0.0);
+            if let Some(first) = row.first_mut() {
+                *first = 1.0;
+            }
+        }
+        for _ in 0..WARMUP_RUNS {
+            infer(&mut self.session, meta, &mut prepared)?;
+        }
+        prepared.reset(meta);
+        self.state = Some(prepared);
+        Ok(())
+    }
+
+    fn process(&mut self, frames: &mut [Box<Frame>]) -> Result<(), ModelError> {
+        let Some(p) = self.state.as_mut() else {
+            return Err(ModelError::from("the model was not prepared"));
+        };
+        let meta = &self.meta;
+        for frame in frames.iter_mut() {
+            if frame.channels != p.channels || frame.bins != p.map.engine_bins() {
+                return Err(ModelError::from(
+                    "frame size does not match the prepared geometry",
+                ));
+            }
+            load_inputs(meta, p, frame);
+            infer(&mut self.session, meta, p)?;
+            write_outputs(meta, p, frame);
+        }
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        if let Some(p) = self.state.as_mut() {
+            p.reset(&self.meta);
+        }
+    }
+}
+
+/// Shifts the feature history by one frame, appends this frame's features and sets the style
+/// weights (renormalised to sum to 1; all weight on style 0 if they sum to 0).
+fn load_inputs(meta: &ModelMetadata, p: &mut Prepared, frame: &Frame) {
+    let mb = p.map.model_bins();
+    let ctx = meta.context_frames;
+    for c in 0..p.channels {
+        for (m, x) in p.engine_mag.iter_mut().zip(frame.input_channel(c)) {
+            *m = x.norm();
+        }
+        let model_mag = &mut p.model_mag[c * mb..(c + 1) * mb];
+        p.map.magnitudes_to_model(&p.engine_mag, model_mag);
+        let history = &mut p.features[c * ctx * mb..(c + 1) * ctx * mb];
+        history.copy_within(mb.., 0);
+        for (f, &m) in history[(ctx - 1) * mb..].iter_mut().zip(model_mag.iter()) {
+            *f = (meta.magnitude_scale * m + meta.feature_floor).ln();
+        }
+    }
+    let n = meta.styles.len();
+    let weights = frame.controls.weights();
+    let sum: f32 = weights
+        .iter()
+        .take(n)
+        .map(|w| if w.is_finite() { w.max(0.0) } else { 0.0 })
+        .sum();
+    for row in p.style.chunks_mut(n) {
+        for (i, s) in row.iter_mut().enumerate() {
+            let w = weights.get(i).copied().unwrap_or(0.0);
+            let w = if w.is_finite() { w.max(0.0) } else { 0.0 };
+            *s = if sum > 0.0 {
+                w / sum
+            } else if i == 0 {
+                1.0
+            } else {
+                0.0
+            };
+        }
+    }
+}
+
+/// Turns the model's outputs into each channel's output spectrum.
+fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
+    let mb = p.map.model_bins();
+    let scale = meta.magnitude_scale;
+    for c in 0..p.channels {
+        let primary = &p.primary[c * mb..(c + 1) * mb];
+        let (input, output) = frame.channel_io(c);
+        match (meta.output, p.map.is_identity()) {
+            (OutputKind::Magnitude, true) => {
+                for ((o, x), &target) in output.iter_mut().zip(input).zip(primary) {
+                    let target = target / scale;
+                    let mag = x.norm();
+                    *o = if mag > 0.0 {
+                        x * (target / mag)
+                    } else {
+                        Complex32::new(target, 0.0)
+                    };
+                }
+            }
+            (kind, _) => {
+                let gains: &[f32] = if kind == OutputKind::Magnitude {
+                    let model_mag = &p.model_mag[c * mb..(c + 1) * mb];
+                    for ((g, &target), &m) in p.model_gain.iter_mut().zip(primary).zip(model_mag) {
+                        *g = if m > MIN_MAGNITUDE {
+                            (target / scale / m).min(MAX_MAPPED_GAIN)
+                        } else {
+                            0.0
+                        };
+                    }
+                    &p.model_gain
+                } else {
+                    primary
+                };
+                p.map.gains_to_engine(gains, &mut p.engine_gain);
+                for ((o, x), &g) in output.iter_mut().zip(input).zip(&p.engine_gain) {
+                    *o = x * g;
+                }
+            }
+        }
+        if meta.output == OutputKind::MaskNoise {
+            let noise = &p.noise[c * mb..(c + 1) * mb];
+            p.map.noise_to_engine(noise, &mut p.engine_noise);
+            let rng = &mut p.rng[c];
+            for (o, &n) in output.iter_mut().zip(&p.engine_noise) {
+                // NOTE: the generator advances for every bin, silent or not, so the noise of a
+                // render does not depend on which bins happened to be zero.
+                let phase = TAU * next_uniform(rng);
+                let (sin, cos) = phase.sin_cos();
+                *o += Complex32::new(cos, sin) * (n / scale);
+            }
+        }
+    }
+}

