@@ -14,6 +14,7 @@ pub mod frame_queue;
 pub mod geometry;
 pub mod model;
 pub mod overlap_add;
+pub mod runtime;
 pub mod stats;
 pub mod stft;
 pub mod window;
