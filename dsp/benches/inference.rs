@@ -1,0 +1,130 @@
+//! Per-hop inference time of an ONNX style model on one CPU thread, as the worker runs it.
+//!
+//! ```text
+//! cargo bench -p chameleon-dsp --bench inference -- [MODEL.onnx ...] [--channels N] [--hops N] [--device cpu|auto|gpu]
+//! ```
+//!
+//! Without a model path it measures `assets/models/chameleon-styles.onnx` when present and the
+//! golden test model. Each hop is one `FrameModel::process` call on one frame holding all
+//! channels (features, inference, output mapping). Prints p50/p99/p99.9/max per hop and the
+//! real-time factor: mean time per hop divided by the hop's duration at the model's sample
+//! rate (the share of one core an instance needs).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chameleon_dsp::model::loader::load_onnx_model;
+use chameleon_dsp::model::Device;
+use chameleon_dsp::{Complex32, Controls, Frame, FrameModel};
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = root.canonicalize().unwrap_or(root);
+    let mut models = Vec::new();
+    let mut channels = 2usize;
+    let mut hops = 3000usize;
+    let mut device = Device::Cpu;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--bench" => {}
+            "--channels" => channels = args.next().and_then(|v| v.parse().ok()).unwrap_or(2),
+            "--hops" => hops = args.next().and_then(|v| v.parse().ok()).unwrap_or(3000),
+            "--device" => {
+                device = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(Device::Cpu)
+            }
+            other if !other.starts_with('-') => models.push(PathBuf::from(other)),
+            _ => {}
+        }
+    }
+    if models.is_empty() {
+        let bundled = root.join("assets/models/chameleon-styles.onnx");
+        if bundled.is_file() {
+            models.push(bundled);
+        }
+        models.push(root.join("training/golden/models/golden_mask.onnx"));
+    }
+    let search = vec![root.join("target/onnxruntime")];
+    match chameleon_dsp::runtime::ensure_runtime(&search) {
+        Ok(rt) => println!("ONNX Runtime {} ({})", rt.version(), rt.path().display()),
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+
+    for path in models {
+        let mut model = match load_onnx_model(&path, device, &search) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                continue;
+            }
+        };
+        let meta = model.metadata().clone();
+        if let Err(e) = model.prepare(meta.geometry, meta.sample_rate, channels) {
+            eprintln!("{}: {e}", path.display());
+            continue;
+        }
+        let bins = meta.bins();
+        let styles = meta.styles.len();
+        let mut frames = vec![Box::new(Frame::new(channels, bins))];
+        let mut seed = 0x1234_5678u32;
+        let mut times = Vec::with_capacity(hops);
+        for hop in 0..hops + 100 {
+            for x in frames[0].input.iter_mut() {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let a = (seed >> 8) as f32 / (1u32 << 24) as f32;
+                *x = Complex32::new(a * 10.0, (1.0 - a) * 3.0);
+            }
+            frames[0].controls = Controls::morph(0, styles - 1, (hop % 100) as f32 / 100.0, styles);
+            let began = Instant::now();
+            if let Err(e) = model.process(&mut frames) {
+                eprintln!("{}: {e}", path.display());
+                break;
+            }
+            if hop >= 100 {
+                times.push(began.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+        if times.is_empty() {
+            continue;
+        }
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        times.sort_by(f64::total_cmp);
+        let hop_us = meta.geometry.hop as f64 / meta.sample_rate as f64 * 1e6;
+        println!(
+            "{} [{}; {} ch, {}/{} @ {} Hz, context {}, {}; {} hops]",
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            model.description().provider,
+            channels,
+            meta.geometry.fft_size,
+            meta.geometry.hop,
+            meta.sample_rate,
+            meta.context_frames,
+            meta.output.as_str(),
+            times.len()
+        );
+        println!(
+            "  per hop: mean {mean:.1} us, p50 {:.1} us, p99 {:.1} us, p99.9 {:.1} us, max {:.1} us",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            percentile(&times, 0.999),
+            times[times.len() - 1]
+        );
+        println!(
+            "  hop lasts {hop_us:.0} us: real-time factor {:.4} (mean), {:.4} (p99.9); about {:.0} instances per core",
+            mean / hop_us,
+            percentile(&times, 0.999) / hop_us,
+            hop_us / mean
+        );
+    }
+}
