@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# README command two: every test. Installs what it needs (system packages, ONNX Runtime, the
+# Python virtual environments), then runs formatting and lint checks, the Rust tests, the
+# training tests and the real-host plugin tests. Ends with one "N passed, N failed" line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+stage() {
+  local name=$1
+  shift
+  echo "=== $name: $*"
+  "$@" 2>&1 | tee "$logs/$name.log"
+}
+
+stage system bash scripts/setup-system.sh
+stage fmt cargo fmt --all -- --check
+stage runtime cargo xtask fetch-onnxruntime
+stage clippy cargo clippy --workspace --all-targets -j2 -- -D warnings
+stage rust cargo test --workspace -j2
+stage training bash training/scripts/test.sh
+stage hosts bash tests/run-host-tests.sh
+
+# Sum the test counts that cargo and pytest reported.
+passed=0
+failed=0
+while read -r p f; do
+  passed=$((passed + p))
+  failed=$((failed + f))
+done < <(
+  grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$logs"/*.log |
+    sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed/\1 \2/'
+  grep -hoE '=+ .*[0-9]+ passed.* in [0-9.]+s' "$logs"/*.log |
+    sed -E 's/.*[^0-9]([0-9]+) passed(, ([0-9]+) failed)?.*/\1 \3/; s/ $/ 0/'
+)
+echo "all test suites finished"
+echo "test-all: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
