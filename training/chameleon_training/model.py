@@ -74,7 +74,9 @@ class StyleModel(nn.Module):
         std = np.full(bins, 3.0) if feat_std is None else feat_std
         self.register_buffer("feat_mean", torch.tensor(mean, dtype=torch.float32))
         self.register_buffer("feat_std", torch.tensor(std, dtype=torch.float32))
-        self.register_buffer("smooth", torch.tensor(smoothing_matrix(g), dtype=torch.float32))
+        bands = third_octave_matrix(g)
+        self.register_buffer("band_mean", torch.tensor(bands.T, dtype=torch.float32))
+        self.register_buffer("band_member", torch.tensor((bands > 0).astype(np.float32)))
         self.frame_proj = nn.Linear(bins, frame_dim)
         self.in_proj = nn.Linear(context * frame_dim, hidden)
         self.style_emb = nn.Parameter(torch.randn(blocks + 1, n_styles, hidden) * 0.1)
@@ -107,7 +109,7 @@ class StyleModel(nn.Module):
         log_mask = style @ self.eq + residual
         mask = torch.exp(torch.clamp(log_mask, -14.0, 4.0))
         cur = torch.clamp(torch.exp(features[:, -1, :]) - self.floor, min=0.0)
-        env = torch.sqrt(cur * cur @ self.smooth.T + 1e-12)
+        env = torch.sqrt((cur * cur) @ self.band_mean @ self.band_member + 1e-12)
         log_noise = style @ self.noise_bias + self.noise_head(z)
         noise = env * torch.exp(torch.clamp(log_noise, -14.0, 2.0))
         return mask, noise

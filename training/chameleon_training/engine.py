@@ -1,0 +1,98 @@
+"""Offline reference engine: runs a Chameleon model file over audio exactly as the format
+describes (the Rust engine is the real one; this mirrors it for training-side checks).
+
+Because the model is causal, running all frames as one batch gives the same result as the
+streaming engine. The output is latency-compensated (the N - H analysis delay removed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import analysis
+from .analysis import Geometry
+
+
+class OnnxStyleModel:
+    """A loaded model file: its geometry and styles from metadata, and an ORT session."""
+
+    def __init__(self, path: Path | str, threads: int = 1):
+        import onnx
+        import onnxruntime as ort
+
+        proto = onnx.load(str(path), load_external_data=False)
+        self.meta = {p.key: p.value for p in proto.metadata_props}
+        m = self.meta
+        self.geometry = Geometry(
+            sample_rate=int(m["chameleon.sample_rate"]), fft_size=int(m["chameleon.fft_size"]),
+            hop=int(m["chameleon.hop"]), magnitude_scale=float(m["chameleon.magnitude_scale"]),
+            feature_floor=float(m["chameleon.feature_floor"]))
+        self.context = int(m["chameleon.context_frames"])
+        self.output = m["chameleon.output"]
+        self.styles = m["chameleon.styles"].split(",")
+        self.style_names = m["chameleon.style_names"].split("|")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+    def style_vector(self, style: str | dict[str, float]) -> np.ndarray:
+        """A one-hot vector for a style identifier, or a normalised blend from a dict."""
+        v = np.zeros(len(self.styles), dtype=np.float32)
+        if isinstance(style, str):
+            style = {style: 1.0}
+        for k, w in style.items():
+            v[self.styles.index(k)] += w
+        return v / v.sum()
+
+    def run(self, feats_ctx: np.ndarray, style_vec: np.ndarray, batch: int = 4096) -> dict[str, np.ndarray]:
+        """Runs ``[frames, context, bins]`` windows with one style vector; returns outputs."""
+        outs: dict[str, list[np.ndarray]] = {}
+        names = [o.name for o in self.session.get_outputs()]
+        for i in range(0, len(feats_ctx), batch):
+            f = feats_ctx[i:i + batch]
+            s = np.repeat(style_vec[None, :], len(f), axis=0)
+            for name, value in zip(names, self.session.run(names, {"features": f, "style": s})):
+                outs.setdefault(name, []).append(value)
+        return {k: np.concatenate(v) for k, v in outs.items()}
+
+
+def process_spectra(model: OnnxStyleModel, spec: np.ndarray, style_vec: np.ndarray,
+                    rng: np.random.Generator) -> np.ndarray:
+    """Applies the model to complex spectra ``[frames, bins]`` of one channel."""
+    g = model.geometry
+    feats = analysis.features_from_magnitude(np.abs(spec), g)
+    out = model.run(analysis.context_windows(feats, model.context, g), style_vec)
+    if model.output == "mask":
+        return out["mask"] * spec
+    if model.output == "magnitude":
+        mag = np.abs(spec)
+        phase = np.where(mag > 0, spec / np.maximum(mag, 1e-30), 0)
+        return (out["magnitude"] / g.magnitude_scale) * phase
+    if model.output == "mask_noise":
+        phi = rng.uniform(0, 2 * np.pi, size=spec.shape)
+        return out["mask"] * spec + (out["noise"] / g.magnitude_scale) * np.exp(1j * phi)
+    raise ValueError(f"unknown output kind {model.output}")
+
+
+def process_audio(model: OnnxStyleModel, audio: np.ndarray, style: str | dict[str, float],
+                  seed: int = 0) -> np.ndarray:
+    """Styles mono or ``[samples, channels]`` audio; returns the same shape, time-aligned
+    with the input (the engine's N - H latency removed)."""
+    g = model.geometry
+    x = np.asarray(audio, dtype=np.float64)
+    mono = x.ndim == 1
+    if mono:
+        x = x[:, None]
+    style_vec = model.style_vector(style)
+    rng = np.random.default_rng(seed)
+    n = x.shape[0]
+    padded = np.concatenate([x, np.zeros((g.fft_size, x.shape[1]))])
+    out = np.zeros_like(x)
+    for c in range(x.shape[1]):
+        spec = analysis.stft(padded[:, c], g)
+        y = analysis.istft(process_spectra(model, spec, style_vec, rng), len(padded), g)
+        out[:, c] = y[g.latency:g.latency + n]
+    return (out[:, 0] if mono else out).astype(np.float32)

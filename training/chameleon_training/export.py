@@ -1,0 +1,163 @@
+"""Exports a trained checkpoint to a Chameleon model file (docs/model-format.md, version 1).
+
+    training/.venv/bin/python -m chameleon_training.export training/runs/main/checkpoint.pt \
+        assets/models/chameleon-styles.onnx
+
+The file is one ONNX graph with embedded weights, inputs ``features`` ``[batch, context, bins]``
+and ``style`` ``[batch, n_styles]``, outputs ``mask`` and ``noise`` ``[batch, bins]`` (output kind
+``mask_noise``), a dynamic batch axis, and the format's ``chameleon.*`` metadata. After
+writing, ONNX Runtime's output is checked against PyTorch's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+
+from .analysis import DEFAULT, FEATURE, WINDOW, Geometry
+from .model import StyleModel
+
+FORMAT_VERSION = "1"
+
+
+def load_checkpoint(path: Path, g: Geometry = DEFAULT) -> tuple[StyleModel, dict]:
+    """The model and the raw checkpoint dict."""
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    model = StyleModel(g=g, **ckpt["hparams"])
+    model.load_state_dict(ckpt["state"])
+    model.eval()
+    return model, ckpt
+
+
+def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, version: str,
+             g: Geometry = DEFAULT, author: str = "Chameleon", license_: str = "") -> dict[str, str]:
+    """The format's ``chameleon.*`` metadata_props for ``model``."""
+    md = {
+        "chameleon.format_version": FORMAT_VERSION,
+        "chameleon.sample_rate": str(g.sample_rate),
+        "chameleon.fft_size": str(g.fft_size),
+        "chameleon.hop": str(g.hop),
+        "chameleon.window": WINDOW,
+        "chameleon.context_frames": str(model.context),
+        "chameleon.feature": FEATURE,
+        "chameleon.magnitude_scale": repr(float(g.magnitude_scale)),
+        "chameleon.feature_floor": repr(float(g.feature_floor)),
+        "chameleon.output": "mask_noise",
+        "chameleon.styles": ",".join(s[0] for s in styles),
+        "chameleon.style_names": "|".join(s[1] for s in styles),
+        "chameleon.model_name": name,
+        "chameleon.model_version": version,
+        "chameleon.author": author,
+        "chameleon.extra_latency_samples": "0",
+    }
+    if license_:
+        md["chameleon.license"] = license_
+    return md
+
+
+def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, name: str,
+           version: str, g: Geometry = DEFAULT, license_: str = "", check: bool = True) -> dict:
+    """Writes the ONNX file and returns a report (max abs difference ORT vs PyTorch)."""
+    model = model.eval().cpu()
+    feats = torch.randn(2, model.context, g.bins) * 2.0 - 7.0
+    style = torch.zeros(2, model.n_styles)
+    style[0, 0] = 1.0
+    style[1, :] = 1.0 / model.n_styles
+    out.parent.mkdir(parents=True, exist_ok=True)
+    batch = torch.export.Dim("batch", min=1, max=64)
+    torch.onnx.export(
+        model, (feats, style), str(out), dynamo=True, external_data=False,
+        input_names=["features", "style"], output_names=["mask", "noise"],
+        dynamic_shapes={"features": {0: batch}, "style": {0: batch}},
+        opset_version=18, verbose=False,
+    )
+    proto = onnx.load(str(out))
+    del proto.metadata_props[:]
+    for k, v in metadata(model, styles, name, version, g, license_=license_).items():
+        entry = proto.metadata_props.add()
+        entry.key = k
+        entry.value = v
+    onnx.checker.check_model(proto)
+    onnx.save(proto, str(out))
+    report = {"path": str(out), "bytes": out.stat().st_size}
+    if check:
+        report.update(check_against_torch(model, out, g))
+    return report
+
+
+def check_against_torch(model: StyleModel, path: Path, g: Geometry = DEFAULT,
+                        batches=(1, 2, 5)) -> dict:
+    """Runs random inputs through PyTorch and ONNX Runtime; raises if they differ."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    worst = 0.0
+    for b in batches:
+        feats = (rng.normal(size=(b, model.context, g.bins)) * 2.0 - 7.0).astype(np.float32)
+        style = rng.dirichlet(np.ones(model.n_styles), size=b).astype(np.float32)
+        with torch.no_grad():
+            tm, tn = model(torch.from_numpy(feats), torch.from_numpy(style))
+        om, on = sess.run(["mask", "noise"], {"features": feats, "style": style})
+        for t, o in ((tm.numpy(), om), (tn.numpy(), on)):
+            # rtol 1e-3, plus an absolute 1e-6 (magnitude_scale units, about -115 dB re full
+            # scale) where float rounding of near-silent bins dominates.
+            excess = np.abs(t - o) - (1e-3 * np.abs(t) + 1e-6)
+            worst = max(worst, float(np.max(np.abs(t - o))))
+            if np.any(excess > 0):
+                raise RuntimeError(
+                    f"ONNX Runtime output differs from PyTorch (max abs {np.max(np.abs(t - o)):.2e})")
+    return {"max_abs_difference": worst}
+
+
+def time_per_hop(path: Path, batch: int = 2, runs: int = 2000) -> dict:
+    """Median and 99th-percentile time of one ``run()`` for ``batch`` frames (a stereo hop)
+    in ONNX Runtime on one CPU thread, milliseconds."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    shape = {i.name: i.shape for i in sess.get_inputs()}
+    ctx, bins = shape["features"][1], shape["features"][2]
+    n_styles = shape["style"][1]
+    feats = np.full((batch, ctx, bins), -7.0, dtype=np.float32)
+    style = np.full((batch, n_styles), 1.0 / n_styles, dtype=np.float32)
+    for _ in range(50):
+        sess.run(None, {"features": feats, "style": style})
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        sess.run(None, {"features": feats, "style": style})
+        times.append(time.perf_counter() - t)
+    times = np.array(times) * 1e3
+    return {"batch": batch, "median_ms": float(np.median(times)), "p99_ms": float(np.percentile(times, 99))}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("checkpoint", type=Path)
+    ap.add_argument("output", type=Path)
+    ap.add_argument("--name", default="Chameleon Orchestra")
+    ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--license", default="")
+    ap.add_argument("--time", action="store_true", help="also time one stereo hop in ONNX Runtime")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    model, ckpt = load_checkpoint(args.checkpoint)
+    report = export(model, ckpt["styles"], args.output, args.name, args.version, license_=args.license)
+    if args.time:
+        report["timing"] = time_per_hop(args.output)
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

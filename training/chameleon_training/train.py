@@ -1,0 +1,252 @@
+"""Trains the style-conditioned spectral model on paired renders.
+
+CPU (default on a machine without CUDA), one GPU, or several GPUs/machines with PyTorch's
+own launcher, which sets the environment this script reads::
+
+    training/.venv/bin/python -m chameleon_training.train --out training/runs/main
+    training/.venv/bin/python -m chameleon_training.train --device cuda --out training/runs/gpu
+    training/.venv/bin/torchrun --nproc_per_node=4 -m chameleon_training.train --device cuda \
+        --out training/runs/ddp
+
+Writes ``checkpoint.pt``, ``curve.csv`` and ``curve.png`` into ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from . import data as data_mod
+from . import render
+from .analysis import DEFAULT, Geometry
+from .model import StyleModel, count_parameters, predicted_magnitude, third_octave_matrix
+from .styles import SOURCE_PROGRAMS, STYLES, Style
+
+#: Floor (magnitude_scale units) inside the training loss logs: about 50 dB below a loud
+#: partial, so the loss does not chase the noise floor.
+LOSS_FLOOR = 1e-4
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, required=True, help="run directory")
+    ap.add_argument("--steps", type=int, default=4000)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--context", type=int, default=6, help="causal context frames")
+    ap.add_argument("--hidden", type=int, default=256)
+    ap.add_argument("--frame-dim", type=int, default=96)
+    ap.add_argument("--blocks", type=int, default=2)
+    ap.add_argument("--chorales", type=int, default=10, help="training chorales per soundfont")
+    ap.add_argument("--phrase-seconds", type=float, default=120.0, help="generated phrases per soundfont, s")
+    ap.add_argument("--soundfonts", default=",".join(render.TRAIN_SOUNDFONTS))
+    ap.add_argument("--styles", default=",".join(s.ident for s in STYLES),
+                    help="style identifiers to train (from chameleon_training.styles)")
+    ap.add_argument("--sources", default="",
+                    help="comma-separated GM source programs (default: all source and style programs)")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--init", type=Path, default=None, help="start from this checkpoint")
+    return ap.parse_args(argv)
+
+
+def spectral_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, y: torch.Tensor,
+                  bands: torch.Tensor, floor: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(fine log-spectral L1, 1/3-octave envelope L1), both in natural-log amplitude units."""
+    mask, noise = model(x, s)
+    pred = predicted_magnitude(x[:, -1], mask, noise, floor)
+    target = torch.clamp(torch.exp(y) - floor, min=0.0)
+    fine = (torch.log(pred + LOSS_FLOOR) - torch.log(target + LOSS_FLOOR)).abs().mean()
+    pb = (pred * pred) @ bands.T
+    tb = (target * target) @ bands.T
+    env = 0.5 * (torch.log(pb + LOSS_FLOOR ** 2) - torch.log(tb + LOSS_FLOOR ** 2)).abs().mean()
+    return fine, env
+
+
+def long_term_eq(data: list[data_mod.SoundfontData], sources: list[int], styles: list[int],
+                 g: Geometry = DEFAULT) -> np.ndarray:
+    """Initial per-style log-gain curves: log amplitude ratio between each style's mean power
+    spectrum and the sources' mean power spectrum, 1/3-octave smoothed. ``[styles, bins]``."""
+    m = third_octave_matrix(g)
+    member = (m > 0).astype(np.float64)
+    def mean_power(rows):
+        acc = np.zeros(g.bins)
+        for d in data:
+            idx = d.valid[:: max(1, len(d.valid) // 4000)]
+            for p in rows:
+                f = d.feats[d.programs.index(p), idx].astype(np.float64)
+                acc += np.mean((np.exp(f) - g.feature_floor) ** 2, axis=0)
+        return acc
+    src = member.T @ (m @ mean_power(sources))
+    out = []
+    for p in styles:
+        tgt = member.T @ (m @ mean_power([p]))
+        out.append(np.clip(0.5 * np.log((tgt + 1e-12) / (src + 1e-12)), -6.0, 3.0))
+    return np.array(out)
+
+
+def feature_stats(data: list[data_mod.SoundfontData], programs: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-bin mean and standard deviation of the source features."""
+    xs = []
+    for d in data:
+        idx = d.valid[:: max(1, len(d.valid) // 3000)]
+        for p in programs:
+            xs.append(d.feats[d.programs.index(p), idx].astype(np.float32))
+    x = np.concatenate(xs)
+    return x.mean(axis=0), np.maximum(x.std(axis=0), 0.5)
+
+
+def build_data(args, styles: list[Style], progress: bool) -> tuple[list[data_mod.SoundfontData], list[int]]:
+    """Renders (or loads) the training data for every training soundfont."""
+    if args.sources:
+        sources = sorted({int(p) for p in args.sources.split(",")})
+    else:
+        sources = sorted(set(SOURCE_PROGRAMS) | {s.program for s in STYLES})
+    programs = sorted(set(sources) | {s.program for s in styles})
+    out = []
+    for i, sf_name in enumerate(args.soundfonts.split(",")):
+        notes, spans = data_mod.note_stream(seed=1000 + i, n_chorales=args.chorales,
+                                            phrase_seconds=args.phrase_seconds)
+        out.append(data_mod.build_soundfont_data(sf_name, programs, notes, spans, tag="train",
+                                                 progress=progress))
+    return out, sources
+
+
+def save_curve(out: Path, rows: list[dict]) -> None:
+    """Writes curve.csv and curve.png (training and validation loss against step)."""
+    with open(out / "curve.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [r["step"] for r in rows]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key, label in (("train_fine", "train fine"), ("train_env", "train envelope"),
+                       ("val_fine", "validation fine"), ("val_env", "validation envelope")):
+        vals = [r[key] for r in rows]
+        ax.plot(steps, vals, label=label, linestyle="-" if "train" in key else "--")
+    ax.set_xlabel("step")
+    ax.set_ylabel("L1 log-amplitude (neper)")
+    ax.set_title("Chameleon style model training")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "curve.png", dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> Path:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    device = torch.device(args.device)
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", local_rank)
+    if world > 1:
+        import torch.distributed as dist
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    main_proc = rank == 0
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    styles = [s for s in STYLES if s.ident in args.styles.split(",")]
+    t0 = time.time()
+    if world > 1 and not main_proc:
+        torch.distributed.barrier()  # rank 0 renders and caches first
+    data, sources = build_data(args, styles, progress=main_proc)
+    if world > 1 and main_proc:
+        torch.distributed.barrier()
+    if main_proc:
+        frames = sum(len(d.valid) for d in data)
+        print(f"data: {len(data)} soundfonts, {frames} frames per program, "
+              f"{len(sources)} source programs, {len(styles)} styles ({time.time() - t0:.0f} s)")
+
+    g = DEFAULT
+    style_programs = [s.program for s in styles]
+    if args.init is not None:
+        ckpt = torch.load(args.init, map_location="cpu", weights_only=False)
+        model = StyleModel(g=g, **ckpt["hparams"])
+        model.load_state_dict(ckpt["state"])
+    else:
+        eq = long_term_eq(data, sources, style_programs, g)
+        mean, std = feature_stats(data, sources)
+        model = StyleModel(len(styles), context=args.context, frame_dim=args.frame_dim,
+                           hidden=args.hidden, blocks=args.blocks, g=g, eq_init=eq,
+                           feat_mean=mean, feat_std=std)
+    model.to(device)
+    net = model
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None)
+    if main_proc:
+        print(f"model: {count_parameters(model)} parameters, context {model.context}")
+    bands = torch.tensor(third_octave_matrix(g), dtype=torch.float32, device=device)
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-5)
+    warm = min(200, args.steps // 10 + 1)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: min(1.0, (k + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(k, args.steps) / args.steps)))
+    sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=args.seed + 17 * rank, g=g)
+    val_sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=999, g=g,
+                                       morph_fraction=0.0)
+    val = [torch.from_numpy(a).to(device) for a in val_sampler.batch(1024)]
+    rows = []
+    acc_f = acc_e = 0.0
+    n_acc = 0
+    t_train = time.time()
+    bar = tqdm(range(args.steps), desc="train", disable=not main_proc)
+    for step in bar:
+        x, s, y = (torch.from_numpy(a).to(device) for a in sampler.batch(args.batch))
+        fine, env = spectral_loss(net, x, s, y, bands, g.feature_floor)
+        loss = fine + env
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        acc_f += fine.item()
+        acc_e += env.item()
+        n_acc += 1
+        if main_proc and ((step + 1) % args.log_every == 0 or step + 1 == args.steps):
+            with torch.no_grad():
+                vf, ve = spectral_loss(model, *val, bands, g.feature_floor)
+            rows.append(dict(step=step + 1, train_fine=acc_f / n_acc, train_env=acc_e / n_acc,
+                             val_fine=float(vf), val_env=float(ve),
+                             seconds=round(time.time() - t_train, 1)))
+            bar.set_postfix(fine=f"{acc_f / n_acc:.3f}", env=f"{acc_e / n_acc:.3f}", val=f"{float(vf):.3f}")
+            acc_f = acc_e = 0.0
+            n_acc = 0
+    train_seconds = time.time() - t_train
+    if main_proc:
+        model.cpu()
+        torch.save(dict(state=model.state_dict(), hparams=model.hparams,
+                        styles=[(s.ident, s.name, s.program) for s in styles],
+                        train_seconds=train_seconds, steps=args.steps, batch=args.batch * world,
+                        args={k: str(v) for k, v in vars(args).items()}),
+                   args.out / "checkpoint.pt")
+        save_curve(args.out, rows)
+        (args.out / "summary.json").write_text(json.dumps(dict(
+            parameters=count_parameters(model), train_seconds=round(train_seconds, 1),
+            steps=args.steps, final=rows[-1]), indent=2))
+        print(f"trained {args.steps} steps in {train_seconds:.0f} s -> {args.out / 'checkpoint.pt'}")
+    if world > 1:
+        torch.distributed.destroy_process_group()
+    return args.out / "checkpoint.pt"
+
+
+if __name__ == "__main__":
+    main()

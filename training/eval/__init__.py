@@ -1,0 +1,1 @@
+"""Evaluation of Chameleon style models on held-out pieces through the held-out soundfont."""

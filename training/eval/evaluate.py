@@ -1,0 +1,272 @@
+"""Evaluates a model file on held-out chorales rendered through the held-out soundfont and
+writes docs/model-report.md with its tables and spectrogram plots.
+
+    training/scripts/evaluate.sh            # builds nothing; uses target/release/chameleon-render
+    PYTHONPATH=training training/.venv/bin/python -m eval.evaluate \
+        --model assets/models/chameleon-styles.onnx --report docs/model-report.md
+
+For every style, source program and piece it compares with the true target render:
+(a) the source unchanged, (b) a match-EQ baseline, (c) the neural model through the Rust
+engine (``chameleon-render``; ``--engine python`` uses the Python reference engine instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from chameleon_training import analysis, data as data_mod, music, render
+from chameleon_training.engine import OnnxStyleModel, process_audio
+from chameleon_training.styles import EVAL_SOURCE_PROGRAMS, SOURCE_PROGRAMS, STYLES
+
+from . import metrics, rust_engine
+from .classifier import StyleClassifier, chunk_features
+
+REPO = Path(__file__).resolve().parents[2]
+SR = analysis.SAMPLE_RATE
+PIECE_SECONDS = 20.0
+EVAL_BPM = 80.0
+
+
+def program_name(p: int) -> str:
+    for s in STYLES:
+        if s.program == p:
+            return s.name
+    return SOURCE_PROGRAMS.get(p, f"GM {p}")
+
+
+def eval_stream(n_pieces: int):
+    """Held-out chorales, 20 s each at 80 bpm, concatenated; (notes, spans, names)."""
+    _, held = music.split_chorales()
+    rng = np.random.default_rng(5)
+    chosen = held[:n_pieces]
+    pieces = [music.realise(music.piece_notes(p), EVAL_BPM, 0, rng, velocity=85, jitter=8,
+                            max_seconds=PIECE_SECONDS) for p in chosen]
+    notes, spans = music.concatenate(pieces, gap=1.5)
+    return notes, spans, [Path(p).stem for p in chosen]
+
+
+def split(audio: np.ndarray, spans, tail: float = 0.5) -> list[np.ndarray]:
+    return [audio[int(a * SR):min(len(audio), int((b + tail) * SR))] for a, b in spans]
+
+
+def render_program(notes, spans, program: int, soundfont: str, tag: str) -> np.ndarray:
+    audio = render.render_cached(notes, program, soundfont, tag)
+    return data_mod.normalise_pieces(audio, spans, SR)
+
+
+def style_mean_powers(styles, cache: Path) -> np.ndarray:
+    """Average power spectrum of every style over the training data (training soundfonts
+    only), ``[styles, bins]``; cached."""
+    key = cache / "style_mean_power.npz"
+    programs = [s.program for s in styles]
+    if key.exists():
+        z = np.load(key)
+        if list(z["programs"]) == programs:
+            return z["power"]
+    from chameleon_training.train import build_data, parse_args
+
+    data, _ = build_data(parse_args(["--out", str(cache / "unused")]), styles, progress=True)
+    acc = np.zeros((len(styles), analysis.DEFAULT.bins))
+    for d in data:
+        idx = d.valid[:: max(1, len(d.valid) // 20000)]
+        for k, p in enumerate(programs):
+            f = d.feats[d.programs.index(p), idx].astype(np.float64)
+            acc[k] += np.mean((np.exp(f) - analysis.FEATURE_FLOOR) ** 2, axis=0)
+    np.savez(key, power=acc / len(data), programs=np.array(programs))
+    return acc / len(data)
+
+
+def train_classifier(styles, cache: Path) -> tuple[StyleClassifier, float]:
+    """Classifier trained on target renders of eight training chorales through all three
+    soundfonts (pieces disjoint from the evaluation pieces)."""
+    train, _ = music.split_chorales()
+    rng = np.random.default_rng(11)
+    chosen = [train[i] for i in rng.choice(len(train), 8, replace=False)]
+    pieces = [music.realise(music.piece_notes(p), float(rng.uniform(70, 100)), 0, rng,
+                            max_seconds=PIECE_SECONDS) for p in chosen]
+    notes, spans = music.concatenate(pieces, gap=1.5)
+    xs, ys = [], []
+    for sf_name in render.SOUNDFONTS:
+        for k, s in enumerate(tqdm(styles, desc=f"classifier data {sf_name}", leave=False)):
+            audio = render_program(notes, spans, s.program, sf_name, "clf")
+            for piece in split(audio, spans):
+                f = chunk_features(metrics.magnitudes(piece))
+                xs.append(f)
+                ys.append(np.full(len(f), k))
+    clf = StyleClassifier(len(styles))
+    acc = clf.fit(np.concatenate(xs), np.concatenate(ys))
+    return clf, acc
+
+
+def plot_spectrograms(path: Path, panels: list[tuple[str, np.ndarray]], title: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), sharey=True)
+    top = max(20 * np.log10(np.abs(m).max() + 1e-9) for _, m in panels)
+    for ax, (name, mag) in zip(axes, panels):
+        db = 20 * np.log10(mag.T + 1e-9)
+        t = np.arange(mag.shape[0]) * analysis.HOP / SR
+        f = np.arange(mag.shape[1]) * SR / analysis.FFT_SIZE / 1000
+        ax.pcolormesh(t, f, db, vmin=top - 80, vmax=top, shading="auto", cmap="magma")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("time (s)")
+        ax.set_ylim(0, 12)
+    axes[0].set_ylabel("frequency (kHz)")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", type=Path, default=REPO / "assets/models/chameleon-styles.onnx")
+    ap.add_argument("--engine", choices=["rust", "python"], default="rust")
+    ap.add_argument("--pieces", type=int, default=6)
+    ap.add_argument("--report", type=Path, default=None, help="write the markdown report here")
+    ap.add_argument("--json", type=Path, default=None, help="write all numbers here")
+    ap.add_argument("--img-dir", type=Path, default=REPO / "docs/img")
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    cache = render.CACHE_DIR
+    cache.mkdir(parents=True, exist_ok=True)
+    t_start = time.time()
+
+    model = OnnxStyleModel(args.model)
+    styles = [next(s for s in STYLES if s.ident == ident) for ident in model.styles]
+    notes, spans, names = eval_stream(args.pieces)
+    sf_name = render.EVAL_SOUNDFONT
+    targets = {s.ident: split(render_program(notes, spans, s.program, sf_name, "eval"), spans)
+               for s in tqdm(styles, desc="render targets")}
+    sources = {p: render_program(notes, spans, p, sf_name, "eval") for p in EVAL_SOURCE_PROGRAMS}
+    style_power = style_mean_powers(styles, cache)
+    clf, clf_train_acc = train_classifier(styles, cache)
+
+    rows = []  # one per (source, style, piece)
+    lag_report = {}
+    examples = {}
+    for p, src_stream in sources.items():
+        src_pieces = split(src_stream, spans)
+        src_mags = [metrics.magnitudes(x) for x in src_pieces]
+        for k, s in enumerate(tqdm(styles, desc=f"evaluate {program_name(p)}")):
+            if args.engine == "rust":
+                out, rep = rust_engine.render(src_stream, args.model, s.ident)
+                out = out if out.ndim == 1 else out.mean(axis=1)
+                ref = process_audio(model, src_stream[: SR * 10], s.ident)
+                lag = rust_engine.best_lag(out[: SR * 10 + 4096], ref)
+                lag_report[f"{p}-{s.ident}"] = lag
+                out = out[lag:]
+            else:
+                out = process_audio(model, src_stream, s.ident)
+            out_pieces = split(np.pad(out, (0, max(0, len(src_stream) - len(out)))), spans)
+            for i, (x, xm, y, t) in enumerate(zip(src_pieces, src_mags, out_pieces, targets[s.ident])):
+                tm = metrics.magnitudes(t)
+                ym = metrics.magnitudes(y)
+                eq = metrics.apply_static_gain(x, metrics.match_eq_gain(xm, style_power[k]))
+                em = metrics.magnitudes(eq)
+                row = dict(source=p, style=s.ident, piece=names[i])
+                for kind, m in (("identity", xm), ("match_eq", em), ("model", ym)):
+                    row[f"lsd_{kind}"] = metrics.lsd(m, tm)
+                    row[f"env_{kind}"] = metrics.envelope_lsd(m, tm)
+                    pred = clf.predict(chunk_features(m))
+                    row[f"clf_{kind}"] = float(np.mean(pred == k)) if len(pred) else float("nan")
+                    row[f"chroma_{kind}"] = metrics.chroma_correlation(xm, m)
+                pred = clf.predict(chunk_features(tm))
+                row["clf_target"] = float(np.mean(pred == k)) if len(pred) else float("nan")
+                row["chroma_target"] = metrics.chroma_correlation(xm, tm)
+                rows.append(row)
+                if i == 0 and p == EVAL_SOURCE_PROGRAMS[0]:
+                    examples[s.ident] = (xm, em, ym, tm)
+
+    # Morph sanity: long-term 1/3-octave spectra of morph 0.5 against its two endpoints.
+    morphs = []
+    pairs = [("strings", "flute"), ("trumpet", "choir"), ("cello", "nylon_guitar"),
+             ("church_organ", "clarinet")]
+    src = sources[EVAL_SOURCE_PROGRAMS[0]][: SR * 40]
+    def longterm(a):
+        m = metrics.magnitudes(a)
+        act = metrics.active_frames(m)
+        pb = np.mean(metrics.band_power(m[act]), axis=0)
+        return 10 * np.log10(pb / pb.sum() + 1e-12)
+    for a, b in pairs:
+        if a not in model.styles or b not in model.styles:
+            continue
+        la = longterm(process_audio(model, src, a))
+        lb = longterm(process_audio(model, src, b))
+        lm = longterm(process_audio(model, src, {a: 0.5, b: 0.5}))
+        ab = lb - la
+        lam = float(np.dot(lm - la, ab) / np.dot(ab, ab))
+        off = float(np.linalg.norm(lm - la - lam * ab) / np.linalg.norm(ab))
+        morphs.append(dict(a=a, b=b, position=lam, off_line=off,
+                           dist_a=float(np.sqrt(np.mean((lm - la) ** 2))),
+                           dist_b=float(np.sqrt(np.mean((lm - lb) ** 2))),
+                           dist_ab=float(np.sqrt(np.mean(ab ** 2)))))
+
+    args.img_dir.mkdir(parents=True, exist_ok=True)
+    imgs = []
+    for ident in ("strings", "trumpet", "flute", "choir"):
+        if ident not in examples:
+            continue
+        xm, em, ym, tm = examples[ident]
+        n = min(len(xm), SR * 8 // analysis.HOP)
+        path = args.img_dir / f"model-spectrogram-{ident}.png"
+        name = next(s.name for s in styles if s.ident == ident)
+        plot_spectrograms(path, [("source (piano)", xm[:n]), ("match-EQ", em[:n]),
+                                 ("model (Rust engine)" if args.engine == "rust" else "model", ym[:n]),
+                                 (f"target ({name})", tm[:n])],
+                          f"{names[0]}, piano -> {name}, held-out soundfont")
+        imgs.append(path)
+
+    result = dict(model=str(args.model), engine=args.engine, soundfont=sf_name, pieces=names,
+                  sources=[program_name(p) for p in EVAL_SOURCE_PROGRAMS], rows=rows, morph=morphs,
+                  classifier_train_accuracy=clf_train_acc, lags=lag_report,
+                  seconds=round(time.time() - t_start, 1), images=[str(p) for p in imgs])
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=1))
+    summary = summarise(result, styles)
+    print(summary["text"])
+    if args.report:
+        from .report import write_report
+        write_report(args.report, result, summary, styles)
+    return result
+
+
+def summarise(result: dict, styles) -> dict:
+    """Per-style means and the bar check; ``text`` is a plain-text table."""
+    rows = result["rows"]
+    per_style = {}
+    for s in styles:
+        rs = [r for r in rows if r["style"] == s.ident]
+        per_style[s.ident] = {k: float(np.nanmean([r[k] for r in rs])) for k in rs[0] if k not in ("source", "style", "piece")}
+    mean = {k: float(np.mean([v[k] for v in per_style.values()])) for k in next(iter(per_style.values()))}
+    bar = dict(
+        lsd_ratio=mean["lsd_model"] / mean["lsd_match_eq"],
+        env_ratio=mean["env_model"] / mean["env_match_eq"],
+        worse_lsd=[k for k, v in per_style.items() if v["lsd_model"] > v["lsd_match_eq"]],
+        worse_env=[k for k, v in per_style.items() if v["env_model"] > v["env_match_eq"]],
+    )
+    bar["met"] = bar["lsd_ratio"] <= 0.90 and bar["env_ratio"] <= 0.80 and not bar["worse_lsd"] and not bar["worse_env"]
+    lines = [f"{'style':14s} {'LSD id':>7s} {'LSD eq':>7s} {'LSD nn':>7s} {'env id':>7s} {'env eq':>7s} {'env nn':>7s}"]
+    for k, v in per_style.items():
+        lines.append(f"{k:14s} {v['lsd_identity']:7.2f} {v['lsd_match_eq']:7.2f} {v['lsd_model']:7.2f} "
+                     f"{v['env_identity']:7.2f} {v['env_match_eq']:7.2f} {v['env_model']:7.2f}")
+    lines.append(f"{'mean':14s} {mean['lsd_identity']:7.2f} {mean['lsd_match_eq']:7.2f} {mean['lsd_model']:7.2f} "
+                 f"{mean['env_identity']:7.2f} {mean['env_match_eq']:7.2f} {mean['env_model']:7.2f}")
+    lines.append(f"model/match-EQ: LSD {bar['lsd_ratio']:.3f} (bar 0.90), envelope {bar['env_ratio']:.3f} (bar 0.80); "
+                 f"worse than EQ: LSD {bar['worse_lsd']}, env {bar['worse_env']}; bar met: {bar['met']}")
+    return dict(per_style=per_style, mean=mean, bar=bar, text="\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""A tiny training run, its export in the model format, and the exported file in the Python
+reference engine and the Rust engine (chameleon-render)."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from chameleon_training import analysis, engine, export, midi, render, train
+from eval import rust_engine
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny")
+    ckpt = train.main([
+        "--out", str(out), "--steps", "6", "--batch", "32", "--chorales", "0",
+        "--phrase-seconds", "6", "--soundfonts", "timgm6mb", "--styles", "strings,flute",
+        "--sources", "0", "--hidden", "32", "--frame-dim", "16", "--context", "4", "--log-every", "3",
+    ])
+    model, meta = export.load_checkpoint(ckpt)
+    path = out / "tiny.onnx"
+    report = export.export(model, meta["styles"], path, "Tiny test", "0.0.1")
+    # A variant whose noise branch is off (noise at its clamp floor, about -120 dB), so the
+    # engines' outputs can be compared sample by sample.
+    with torch.no_grad():
+        model.noise_bias.fill_(-40.0)
+    quiet = out / "tiny-no-noise.onnx"
+    export.export(model, meta["styles"], quiet, "Tiny test", "0.0.1")
+    return dict(dir=out, ckpt=ckpt, path=path, quiet=quiet, report=report)
+
+
+def test_training_writes_checkpoint_and_curve(tiny):
+    assert tiny["ckpt"].exists()
+    assert (tiny["dir"] / "curve.png").stat().st_size > 1000
+    rows = (tiny["dir"] / "curve.csv").read_text().splitlines()
+    assert rows[0].startswith("step,train_fine,train_env")
+    assert len(rows) == 3
+
+
+def required_keys():
+    doc = (REPO / "docs/model-format.md").read_text()
+    rows = re.findall(r"\| `(chameleon\.[a-z_]+)` \| (yes|no)", doc)
+    assert rows, "no metadata table found in docs/model-format.md"
+    return {k for k, req in rows if req == "yes"}, {k for k, _ in rows}
+
+
+def test_export_has_the_format_metadata_and_tensors(tiny):
+    proto = onnx.load(str(tiny["path"]))
+    meta = {p.key: p.value for p in proto.metadata_props}
+    required, known = required_keys()
+    assert required <= set(meta), f"missing {required - set(meta)}"
+    assert {k for k in meta if k.startswith("chameleon.")} <= known
+    assert meta["chameleon.output"] == "mask_noise"
+    assert meta["chameleon.styles"] == "strings,flute"
+    assert meta["chameleon.style_names"] == "String Ensemble|Flute"
+    assert int(meta["chameleon.context_frames"]) == 4
+    assert all(re.fullmatch(r"[a-z0-9_-]+", s) for s in meta["chameleon.styles"].split(","))
+    assert not proto.graph.initializer or all(
+        not t.HasField("data_location") or t.data_location == onnx.TensorProto.DEFAULT
+        for t in proto.graph.initializer)
+    ins = {i.name: i for i in proto.graph.input}
+    assert set(ins) == {"features", "style"}
+    assert {o.name for o in proto.graph.output} == {"mask", "noise"}
+    dims = ins["features"].type.tensor_type.shape.dim
+    assert not dims[0].HasField("dim_value"), "batch axis must be dynamic"
+    assert [d.dim_value for d in dims[1:]] == [4, 513]
+    assert tiny["report"]["max_abs_difference"] < 1e-3
+
+
+def test_reference_engine_styles_audio(tiny):
+    notes = [midi.Note(60, 0.05, 0.6, 100), midi.Note(67, 0.4, 0.6, 90)]
+    x = render.render_notes(notes, 0, "timgm6mb")[: analysis.SAMPLE_RATE]
+    m = engine.OnnxStyleModel(tiny["path"])
+    y = engine.process_audio(m, x, "flute")
+    assert y.shape == x.shape and np.all(np.isfinite(y))
+    assert np.sqrt(np.mean(y ** 2)) > 1e-4
+    assert not np.allclose(x, y, atol=1e-4)
+    # A 50/50 morph is accepted and differs from both ends.
+    z = engine.process_audio(m, x, {"strings": 0.5, "flute": 0.5})
+    assert np.all(np.isfinite(z))
+
+
+def test_rust_engine_loads_the_export_and_matches_python(tiny):
+    """Runs target/release/chameleon-render (or $CHAMELEON_RENDER). Fails, not skips, when
+    it is missing: the top-level test script builds it first."""
+    notes = [midi.Note(60, 0.05, 0.6, 100), midi.Note(64, 0.3, 0.8, 90), midi.Note(67, 0.6, 0.6, 90)]
+    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+    m = engine.OnnxStyleModel(tiny["quiet"])
+    want = engine.process_audio(m, x, "flute")
+    got, report = rust_engine.render(x, tiny["quiet"], "flute")
+    got = got if got.ndim == 1 else got.mean(axis=1)
+    lag = rust_engine.best_lag(got, want)
+    got = got[lag:lag + len(want)]
+    n = len(got) - analysis.FFT_SIZE
+    assert n > analysis.SAMPLE_RATE
+    err = np.max(np.abs(got[:n] - want[:n]))
+    assert err < 1e-3 * np.max(np.abs(want)), f"Rust and Python engines differ by {err:.2e} (lag {lag})"
+    # With the noise branch on, the long-term spectra still agree (random phases differ).
+    full = engine.OnnxStyleModel(tiny["path"])
+    want = engine.process_audio(full, x, "flute")
+    got, _ = rust_engine.render(x, tiny["path"], "flute")
+    got = got if got.ndim == 1 else got.mean(axis=1)
+    got = got[lag:lag + len(want)]
+    pw = np.mean(np.abs(analysis.stft(want)) ** 2, axis=0)
+    pg = np.mean(np.abs(analysis.stft(got)) ** 2, axis=0)
+    band = slice(5, 400)
+    ratio_db = 10 * np.log10((pg[band] + 1e-12) / (pw[band] + 1e-12))
+    assert np.median(np.abs(ratio_db)) < 1.0
