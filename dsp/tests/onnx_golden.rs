@@ -51,7 +51,10 @@ fn check_golden(name: &str, batch: usize) {
         }
     }
     eprintln!("{name}: worst relative error {worst:e}");
-    assert!(worst <= 1e-5, "{name}: worst relative error {worst:e} exceeds 1e-5");
+    assert!(
+        worst <= 1e-5,
+        "{name}: worst relative error {worst:e} exceeds 1e-5"
+    );
 }
 
 #[test]
@@ -72,14 +75,21 @@ fn recurrent_magnitude_model_matches_the_python_reference() {
 #[test]
 fn metadata_reaches_the_description() {
     require_runtime();
-    let model = load_onnx_model(&golden_model("golden_magnitude_state"), Device::Auto, &runtime_dirs())
-        .unwrap();
+    let model = load_onnx_model(
+        &golden_model("golden_magnitude_state"),
+        Device::Auto,
+        &runtime_dirs(),
+    )
+    .unwrap();
     let d = model.description();
     assert_eq!(d.name, "Golden magnitude with state");
     assert_eq!(d.styles.len(), 2);
     assert_eq!(d.style_index("hard"), Some(1));
     assert_eq!(d.extra_latency_samples, 32);
-    assert_eq!((d.fft_size, d.hop, d.sample_rate), (Some(256), Some(128), Some(16000.0)));
+    assert_eq!(
+        (d.fft_size, d.hop, d.sample_rate),
+        (Some(256), Some(128), Some(16000.0))
+    );
     // The CPU-only runtime has no GPU provider, so Auto settles on the CPU.
     assert_eq!(d.provider, "CPU");
 }
@@ -91,7 +101,10 @@ fn gpu_device_without_a_gpu_provider_is_a_clear_error() {
         .err()
         .expect("the CPU build of ONNX Runtime has no GPU provider");
     let text = e.to_string();
-    assert!(text.contains("no GPU provider") && text.contains("auto"), "{text}");
+    assert!(
+        text.contains("no GPU provider") && text.contains("auto"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -110,7 +123,11 @@ fn noise_output_has_the_declared_magnitude_and_is_deterministic() {
     let first = run(&mut model);
     let expected = 0.25 / meta.magnitude_scale;
     for y in &first {
-        assert!((y.norm() - expected).abs() < 1e-3 * expected, "|Y| = {}", y.norm());
+        assert!(
+            (y.norm() - expected).abs() < 1e-3 * expected,
+            "|Y| = {}",
+            y.norm()
+        );
     }
     let second = run(&mut model);
     assert_ne!(first, second, "the phase changes from hop to hop");

