@@ -8,6 +8,7 @@ loudness. Features (``analysis.features``) are cached as float16 under training/
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,23 +84,27 @@ def valid_frames(spans: list[tuple[float, float]], n_frames: int, g: Geometry = 
 def build_soundfont_data(soundfont: str, programs: list[int], notes: list[Note],
                          spans: list[tuple[float, float]], tag: str,
                          g: Geometry = DEFAULT, cache_dir: Path | None = None,
-                         progress: bool = True) -> SoundfontData:
+                         progress: bool = True, workers: int = 2) -> SoundfontData:
     """Renders ``notes`` with every program through ``soundfont`` (cached) and returns the
     features, truncated to the shortest render."""
     cache = Path(cache_dir or render.CACHE_DIR) / "features"
     cache.mkdir(parents=True, exist_ok=True)
     key = f"{tag}-{render.notes_key(notes)}-{soundfont}"
-    feats = []
-    for p in tqdm(programs, desc=f"render {soundfont}", disable=not progress, leave=False):
+
+    def one(p: int) -> np.ndarray:
         path = cache / f"{key}-p{p}.npy"
         if path.exists():
-            feats.append(np.load(path))
-            continue
+            return np.load(path)
         audio = render.render_cached(notes, p, soundfont, tag, cache_dir)
         audio = normalise_pieces(audio, spans, g.sample_rate)
         f = analysis.features(audio, g).astype(np.float16)
         np.save(path, f)
-        feats.append(f)
+        return f
+
+    # Two fluidsynth processes at a time (each is single-threaded).
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        feats = list(tqdm(pool.map(one, programs), total=len(programs), desc=f"render {soundfont}",
+                          disable=not progress, leave=False))
     n = min(f.shape[0] for f in feats)
     stacked = np.stack([f[:n] for f in feats])
     return SoundfontData(soundfont, list(programs), stacked, valid_frames(spans, n, g))

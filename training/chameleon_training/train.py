@@ -18,6 +18,7 @@ import csv
 import json
 import math
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -208,8 +209,18 @@ def main(argv=None) -> Path:
     acc_f = acc_e = 0.0
     n_acc = 0
     t_train = time.time()
+    stop = {"now": False}
+
+    def request_stop(signum, frame):
+        stop["now"] = True
+
+    # Ctrl-C or SIGTERM ends training early; the checkpoint of the steps so far is saved.
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
     bar = tqdm(range(args.steps), desc="train", disable=not main_proc)
     for step in bar:
+        if stop["now"]:
+            break
         x, s, y = (torch.from_numpy(a).to(device) for a in sampler.batch(args.batch))
         fine, env = spectral_loss(net, x, s, y, bands, g.feature_floor)
         loss = fine + env
@@ -221,7 +232,7 @@ def main(argv=None) -> Path:
         acc_f += fine.item()
         acc_e += env.item()
         n_acc += 1
-        if main_proc and ((step + 1) % args.log_every == 0 or step + 1 == args.steps):
+        if main_proc and ((step + 1) % args.log_every == 0 or step + 1 == args.steps or stop["now"]):
             with torch.no_grad():
                 vf, ve = spectral_loss(model, *val, bands, g.feature_floor)
             rows.append(dict(step=step + 1, train_fine=acc_f / n_acc, train_env=acc_e / n_acc,
@@ -231,18 +242,20 @@ def main(argv=None) -> Path:
             acc_f = acc_e = 0.0
             n_acc = 0
     train_seconds = time.time() - t_train
+    done_steps = rows[-1]["step"] if rows else 0
     if main_proc:
         model.cpu()
         torch.save(dict(state=model.state_dict(), hparams=model.hparams,
                         styles=[(s.ident, s.name, s.program) for s in styles],
-                        train_seconds=train_seconds, steps=args.steps, batch=args.batch * world,
+                        train_seconds=train_seconds, steps=done_steps, batch=args.batch * world,
                         args={k: str(v) for k, v in vars(args).items()}),
                    args.out / "checkpoint.pt")
-        save_curve(args.out, rows)
+        if rows:
+            save_curve(args.out, rows)
         (args.out / "summary.json").write_text(json.dumps(dict(
             parameters=count_parameters(model), train_seconds=round(train_seconds, 1),
-            steps=args.steps, final=rows[-1]), indent=2))
-        print(f"trained {args.steps} steps in {train_seconds:.0f} s -> {args.out / 'checkpoint.pt'}")
+            steps=done_steps, final=rows[-1] if rows else None), indent=2))
+        print(f"trained {done_steps} steps in {train_seconds:.0f} s -> {args.out / 'checkpoint.pt'}")
     if world > 1:
         torch.distributed.destroy_process_group()
     return args.out / "checkpoint.pt"

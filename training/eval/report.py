@@ -8,6 +8,11 @@ from pathlib import Path
 import numpy as np
 
 REGENERATE = "training/scripts/evaluate.sh"
+SOUNDFONT_NAMES = {
+    "timgm6mb": "TimGM6mb by Tim Brechbill, independent of the two training soundfonts",
+    "fluidr3": "FluidR3 GM",
+    "musescore": "MuseScore General Lite",
+}
 
 
 def _rel(path: str, report: Path) -> str:
@@ -24,7 +29,7 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
     L.append("# Style model report\n")
     L.append(f"Model: `{Path(result['model']).name}`. Evaluated on {len(result['pieces'])} held-out Bach "
              f"chorales (never used in training: {', '.join(result['pieces'])}), 20 s each, rendered through "
-             f"the held-out soundfont (`{result['soundfont']}`, MuseScore General Lite), with the sources "
+             f"the held-out soundfont (`{result['soundfont']}`: {SOUNDFONT_NAMES.get(result['soundfont'], '')}), with the sources "
              f"{', '.join(result['sources'])}. The model output (c) was produced by {engine}.\n")
     L.append(f"Regenerate: `{REGENERATE}` (about {result['seconds'] / 60:.0f} min on 2 cores; renders are cached "
              "under training/cache).\n")

@@ -16,7 +16,8 @@ import numpy as np
 import soundfile as sf
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_BINARY = REPO / "target" / "release" / "chameleon-render"
+RELEASE_BINARY = REPO / "target" / "release" / "chameleon-render"
+DEBUG_BINARY = REPO / "target" / "debug" / "chameleon-render"
 
 
 class RendererMissing(RuntimeError):
@@ -24,8 +25,13 @@ class RendererMissing(RuntimeError):
 
 
 def binary_path() -> Path:
-    """The renderer: ``$CHAMELEON_RENDER`` or target/release/chameleon-render."""
-    path = Path(os.environ.get("CHAMELEON_RENDER", DEFAULT_BINARY))
+    """The renderer: ``$CHAMELEON_RENDER``, else target/release/chameleon-render, else
+    target/debug/chameleon-render."""
+    env = os.environ.get("CHAMELEON_RENDER")
+    if env:
+        path = Path(env)
+    else:
+        path = RELEASE_BINARY if RELEASE_BINARY.exists() else DEBUG_BINARY
     if not path.exists():
         raise RendererMissing(
             f"{path} does not exist; build it with "

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Renders the training data (cached), trains the bundled model and exports it:
+#   training/scripts/train.sh [extra train arguments, e.g. --steps 8000 --device cuda]
+# Writes training/runs/main/{checkpoint.pt,curve.png,curve.csv} and
+# assets/models/chameleon-styles.{onnx,pt}.
+set -euo pipefail
+TRAINING="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO="$(dirname "$TRAINING")"
+"$TRAINING/scripts/setup-venv.sh"
+export PYTHONPATH="$TRAINING${PYTHONPATH:+:$PYTHONPATH}"
+PY="$TRAINING/.venv/bin/python"
+RUN="$TRAINING/runs/main"
+"$PY" -m chameleon_training.train --out "$RUN" "$@"
+"$PY" -m chameleon_training.export "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.onnx" \
+    --license "GPL-3.0-or-later" --time
+cp "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.pt"
