@@ -13,13 +13,105 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use chameleon_dsp::model::loader::load_onnx_model;
+use chameleon_dsp::model::loader::{load_onnx_model, read_model_file};
+use chameleon_dsp::model::metadata::ModelMetadata;
+use chameleon_dsp::model::onnx::session::create_session;
 use chameleon_dsp::model::Device;
+use chameleon_dsp::runtime::Runtime;
 use chameleon_dsp::{Complex32, Controls, Frame, FrameModel};
+use ort::value::{Tensor, TensorRef};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
+}
+
+/// Median of `f` over `n` calls after 50 warm-up calls, in microseconds.
+fn median_us(n: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..50 {
+        f();
+    }
+    let mut t: Vec<f64> = (0..n)
+        .map(|_| {
+            let began = Instant::now();
+            f();
+            began.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// Compares `Session::run` with borrowed inputs (what the engine does) against I/O binding with
+/// pre-allocated inputs and outputs, on the session alone.
+fn compare_io_binding(
+    runtime: &Runtime,
+    path: &std::path::Path,
+    meta: &ModelMetadata,
+    channels: usize,
+    device: Device,
+) {
+    let Ok(bytes) = read_model_file(path) else {
+        return;
+    };
+    let Ok((mut session, _)) = create_session(runtime, &bytes, device) else {
+        return;
+    };
+    let bins = meta.bins();
+    let feats = vec![-3.0f32; channels * meta.context_frames * bins];
+    let style = vec![1.0 / meta.styles.len() as f32; channels * meta.styles.len()];
+    let state = vec![0.0f32; channels * meta.state_size];
+    let fshape = [channels, meta.context_frames, bins];
+    let sshape = [channels, meta.styles.len()];
+    let stshape = [channels, meta.state_size];
+    let outputs: Vec<(&str, usize)> = meta
+        .output
+        .tensor_names()
+        .iter()
+        .map(|n| (*n, bins))
+        .chain((meta.state_size > 0).then_some(("state_out", meta.state_size)))
+        .collect();
+    let mut sink = vec![0.0f32; channels * bins];
+    let plain = median_us(2000, || {
+        let mut inputs = ort::inputs![
+            "features" => TensorRef::from_array_view((fshape, &feats[..])).unwrap(),
+            "style" => TensorRef::from_array_view((sshape, &style[..])).unwrap(),
+        ];
+        if meta.state_size > 0 {
+            inputs.push((
+                "state_in".into(),
+                TensorRef::from_array_view((stshape, &state[..]))
+                    .unwrap()
+                    .into(),
+            ));
+        }
+        let out = session.run(inputs).unwrap();
+        let (_, data) = out[0].try_extract_tensor::<f32>().unwrap();
+        let n = sink.len();
+        sink.copy_from_slice(&data[..n]);
+    });
+    let mut binding = session.create_binding().unwrap();
+    let mut feat_t = Tensor::from_array((fshape, feats.clone())).unwrap();
+    let style_t = Tensor::from_array((sshape, style.clone())).unwrap();
+    let state_t = Tensor::from_array((stshape, state.clone())).unwrap();
+    for (name, width) in &outputs {
+        let t = Tensor::<f32>::new(session.allocator(), [channels, *width]).unwrap();
+        binding.bind_output(*name, t).unwrap();
+    }
+    let bound = median_us(2000, || {
+        // The engine writes new features every hop, then the input is bound again.
+        feat_t.extract_tensor_mut().1[0] = -3.0;
+        binding.bind_input("features", &feat_t).unwrap();
+        binding.bind_input("style", &style_t).unwrap();
+        if meta.state_size > 0 {
+            binding.bind_input("state_in", &state_t).unwrap();
+        }
+        let out = session.run_binding(&binding).unwrap();
+        let (_, data) = out[0].try_extract_tensor::<f32>().unwrap();
+        let n = sink.len();
+        sink.copy_from_slice(&data[..n]);
+    });
+    println!("  session alone: run() {plain:.1} us, I/O binding {bound:.1} us (medians)");
 }
 
 fn main() {
@@ -41,7 +133,15 @@ fn main() {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(Device::Cpu)
             }
-            other if !other.starts_with('-') => models.push(PathBuf::from(other)),
+            other if !other.starts_with('-') => {
+                // cargo runs benches in the package folder; accept paths from the workspace root.
+                let p = PathBuf::from(other);
+                models.push(if p.is_relative() && !p.exists() {
+                    root.join(p)
+                } else {
+                    p
+                });
+            }
             _ => {}
         }
     }
@@ -53,13 +153,16 @@ fn main() {
         models.push(root.join("training/golden/models/golden_mask.onnx"));
     }
     let search = vec![root.join("target/onnxruntime")];
-    match chameleon_dsp::runtime::ensure_runtime(&search) {
-        Ok(rt) => println!("ONNX Runtime {} ({})", rt.version(), rt.path().display()),
+    let runtime = match chameleon_dsp::runtime::ensure_runtime(&search) {
+        Ok(rt) => {
+            println!("ONNX Runtime {} ({})", rt.version(), rt.path().display());
+            rt
+        }
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(1);
         }
-    }
+    };
 
     for path in models {
         let mut model = match load_onnx_model(&path, device, &search) {
@@ -126,5 +229,6 @@ fn main() {
             percentile(&times, 0.999) / hop_us,
             hop_us / mean
         );
+        compare_io_binding(runtime, &path, &meta, channels, device);
     }
 }
