@@ -9,9 +9,13 @@
 //! - default: `target/onnxruntime/libonnxruntime.so.<version>` (CPU);
 //! - `--gpu`: `target/onnxruntime/gpu/` gets the GPU build of the core library with the CUDA
 //!   provider (`libonnxruntime_providers_cuda.so`, `libonnxruntime_providers_shared.so`), from
-//!   the `onnxruntime-gpu` wheel. CUDA also needs the CUDA 12 runtime, cuBLAS, cuFFT, cuRAND
-//!   and cuDNN 9 libraries on the loader path (NVIDIA's `nvidia-*-cu12` wheels or a CUDA
-//!   install); point `CHAMELEON_ORT_DYLIB` at `target/onnxruntime/gpu/` to use it;
+//!   the `onnxruntime-gpu` wheel. That provider is built for CUDA 13: it also needs the NVIDIA
+//!   driver (`libcuda.so.1`), `libcudart.so.13`, `libcublas.so.13`, `libcublasLt.so.13`,
+//!   `libcurand.so.10` and cuDNN 9 on the loader path (a CUDA 13 install, or NVIDIA's PyPI
+//!   wheels `nvidia-cuda-runtime`, `nvidia-cublas`, `nvidia-curand`, `nvidia-cudnn-cu13` with
+//!   their `lib/` folders on `LD_LIBRARY_PATH`). Point `CHAMELEON_ORT_DYLIB` at
+//!   `target/onnxruntime/gpu/` to use it; without those libraries device `auto` falls back to
+//!   the CPU and device `gpu` reports which library is missing;
 //! - `--old`: `target/onnxruntime/old/` gets ONNX Runtime 1.20.1, too old for Chameleon, for
 //!   the fault tests that check it is refused cleanly.
 //!
