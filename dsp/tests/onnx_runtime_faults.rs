@@ -67,12 +67,12 @@ fn bad_libraries_give_clear_errors_and_a_good_one_loads_afterwards() {
     eprintln!("{text}");
     assert!(text.contains("not an ONNX Runtime library"), "{text}");
 
-    // 3. An ONNX Runtime that is too old (fetched by `cargo xtask fetch-onnxruntime --old`).
+    // 3. An ONNX Runtime that is too old (fetched by `cargo xtask fetch-onnxruntime`).
     let old = repo_root().join("target/onnxruntime/old/libonnxruntime.so.1.20.1");
     assert!(
         old.is_file(),
         "this test needs ONNX Runtime 1.20.1 in target/onnxruntime/old/; run `cargo xtask \
-         fetch-onnxruntime --old` first"
+         fetch-onnxruntime` first"
     );
     set_library(&old);
     let text = ensure_runtime(&[]).unwrap_err().to_string();

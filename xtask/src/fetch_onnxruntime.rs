@@ -1,4 +1,4 @@
-//! `cargo xtask fetch-onnxruntime [--gpu] [--old]`: puts the ONNX Runtime shared library where
+//! `cargo xtask fetch-onnxruntime [--gpu] [--runtime-only]`: puts the ONNX Runtime shared library where
 //! the render CLI, the tests and the bundles find it.
 //!
 //! The library comes from the official `onnxruntime` wheel on PyPI, downloaded with pip for a
@@ -16,8 +16,9 @@
 //!   their `lib/` folders on `LD_LIBRARY_PATH`). Point `CHAMELEON_ORT_DYLIB` at
 //!   `target/onnxruntime/gpu/` to use it; without those libraries device `auto` falls back to
 //!   the CPU and device `gpu` reports which library is missing;
-//! - `--old`: `target/onnxruntime/old/` gets ONNX Runtime 1.20.1, too old for Chameleon, for
-//!   the fault tests that check it is refused cleanly.
+//! - also, unless `--runtime-only`: `target/onnxruntime/old/` gets ONNX Runtime 1.20.1 (a 13 MB
+//!   download), too old for Chameleon, for the fault tests that check it is refused cleanly.
+//!   Nothing loads it from there unless pointed at it.
 //!
 //! Needs `python3` with pip. Only Linux x86-64 wheels are pinned.
 
@@ -103,21 +104,29 @@ const OLD: Wheel = Wheel {
 /// Runs the task with the arguments after `fetch-onnxruntime`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut wheels = vec![&CPU];
+    let mut test_libs = true;
     for arg in args {
         match arg.as_str() {
             "--gpu" => wheels.push(&GPU),
-            "--old" => wheels.push(&OLD),
+            "--runtime-only" => test_libs = false,
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo xtask fetch-onnxruntime [--gpu] [--old]\n\
-                     Puts ONNX Runtime {ORT_VERSION} into target/onnxruntime/ (--gpu: also the \
-                     CUDA build into target/onnxruntime/gpu/; --old: 1.20.1 into \
-                     target/onnxruntime/old/ for the fault tests)."
+                    "usage: cargo xtask fetch-onnxruntime [--gpu] [--runtime-only]\n\
+                     Puts ONNX Runtime {ORT_VERSION} into target/onnxruntime/ and, for the fault \
+                     tests, 1.20.1 into target/onnxruntime/old/ (skipped with --runtime-only); \
+                     --gpu also puts the CUDA build into target/onnxruntime/gpu/."
                 );
                 return Ok(());
             }
-            other => return Err(format!("unknown option `{other}` (use --gpu, --old)")),
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` (use --gpu, --runtime-only)"
+                ))
+            }
         }
+    }
+    if test_libs {
+        wheels.push(&OLD);
     }
     if !(cfg!(target_os = "linux") && cfg!(target_arch = "x86_64")) {
         return Err(format!(
