@@ -11,6 +11,7 @@ use chameleon_dsp::overlap_add::OverlapAdd;
 use chameleon_dsp::stft::StftAnalyzer;
 use chameleon_dsp::{Complex32, Controls, Engine, EngineConfig, SpectralShapeModel, StftGeometry};
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+use nice_plug_core::buffer::Buffer;
 use nice_plug_core::util::StftHelper;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
@@ -112,7 +113,17 @@ impl HelperStft {
             spectrum,
             scratch,
         } = self;
-        helper.process_overlap_add(channels, OVERLAP, |_, block| {
+        // StftHelper takes a host `Buffer`; wrapping the block costs one two-pointer Vec.
+        let len = channels.first().map_or(0, |c| c.len());
+        let mut buffer = Buffer::default();
+        // SAFETY: the slices outlive `buffer`, which is dropped at the end of this call, and all
+        // channels have `len` samples.
+        unsafe {
+            buffer.set_slices(len, |slices| {
+                slices.extend(channels.iter_mut().map(|c| &mut **c));
+            });
+        }
+        helper.process_overlap_add(&mut buffer, OVERLAP, |_, block| {
             for (x, w) in block.iter_mut().zip(window.iter()) {
                 *x *= w;
             }
