@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 use realfft::num_complex::Complex32;
 
 use crate::controls::Controls;
+use crate::denormals::FlushDenormals;
 use crate::dry_wet::DryWetMixer;
 use crate::frame::{Frame, FrameStatus};
 use crate::frame_queue::{frame_queue, AudioEnd};
@@ -336,8 +337,10 @@ impl Engine {
 
     /// Processes one host block in place. `channels` holds up to the configured number of
     /// equally long channel buffers of any length (0 included). Real-time safe in real-time
-    /// mode; in offline mode it may wait for the worker.
+    /// mode; in offline mode it may wait for the worker. Flush-to-zero is on for the call
+    /// (see [`crate::denormals`]).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        let _flush = FlushDenormals::new();
         let channel_count = channels.len().min(self.config.channels);
         let len = channels[..channel_count]
             .iter()

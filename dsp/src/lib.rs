@@ -7,6 +7,7 @@
 //! knows about plugin hosts or GUIs.
 
 pub mod controls;
+pub mod denormals;
 pub mod dry_wet;
 pub mod engine;
 pub mod frame;

@@ -172,3 +172,24 @@ fn a_swapped_model_takes_over_and_the_old_one_is_dropped_off_the_audio_thread() 
         "the swap must not click"
     );
 }
+
+#[test]
+fn a_decaying_signal_never_produces_subnormal_output() {
+    // A tone decaying by 60 dB per 0.1 s passes through the subnormal range within seconds.
+    let mut engine = builtin_engine(StftGeometry::default(), 2, 3, ProcessingMode::offline());
+    engine.set_controls(&chameleon_dsp::Controls::single(1, 5));
+    let len = 48_000 * 4;
+    let signal: Vec<f32> = sine(len, 220.0, RATE, 0.9)
+        .iter()
+        .enumerate()
+        .map(|(n, x)| x * 10f32.powf(-3.0 * n as f32 / 4800.0))
+        .collect();
+    let output = run_blocks(&mut engine, &[signal.clone(), signal], &[256]);
+    for channel in &output {
+        assert!(channel.iter().all(|x| x.is_finite() && !x.is_subnormal()));
+    }
+    assert!(
+        output[0][48_000 * 3..].iter().all(|&x| x == 0.0),
+        "the tail decays to exact zero"
+    );
+}
