@@ -110,9 +110,9 @@ impl EngineConfig {
 }
 
 /// Worker budget in hops for host blocks of up to `max_block` samples: enough hops to cover one
-/// block (capped at 2048 samples) plus one hop of margin.
+/// block (capped at 2048 samples) plus one hop of margin, at most [`MAX_BUDGET_HOPS`].
 pub fn budget_for_block(max_block: usize, hop: usize) -> usize {
-    max_block.clamp(1, 2048).div_ceil(hop) + 1
+    (max_block.clamp(1, 2048).div_ceil(hop.max(1)) + 1).min(MAX_BUDGET_HOPS)
 }
 
 /// Why an engine could not be built.

@@ -9,6 +9,9 @@ use realfft::{RealFftPlanner, RealToComplex};
 use crate::geometry::StftGeometry;
 use crate::window;
 
+/// Largest sample magnitude analysed (+120 dB above full scale); larger values are clamped.
+pub const MAX_ANALYSIS_LEVEL: f32 = 1e6;
+
 /// Streaming analysis for a fixed channel count and geometry. Everything is allocated in
 /// [`StftAnalyzer::new`]; [`StftAnalyzer::write`] and [`StftAnalyzer::analyse`] never allocate.
 pub struct StftAnalyzer {
@@ -39,12 +42,17 @@ impl StftAnalyzer {
 
     /// Writes `samples` of `channel` into the current hop, starting `offset` samples into it.
     ///
-    /// `offset + samples.len()` must not exceed the hop. Non-finite samples are stored as 0.
+    /// `offset + samples.len()` must not exceed the hop. Non-finite samples are stored as 0 and
+    /// samples beyond ±[`MAX_ANALYSIS_LEVEL`] are clamped, so no spectrum can overflow.
     pub fn write(&mut self, channel: usize, offset: usize, samples: &[f32]) {
         let start = self.geometry.fft_size - self.geometry.hop + offset;
         let dest = &mut self.history[channel][start..start + samples.len()];
         for (d, &s) in dest.iter_mut().zip(samples) {
-            *d = if s.is_finite() { s } else { 0.0 };
+            *d = if s.is_finite() {
+                s.clamp(-MAX_ANALYSIS_LEVEL, MAX_ANALYSIS_LEVEL)
+            } else {
+                0.0
+            };
         }
     }
 
