@@ -12,6 +12,8 @@ use crate::frame::Frame;
 
 /// The audio thread's end: a stack of free frames, the ring to the worker and the ring back.
 pub struct AudioEnd {
+    // NOTE: frames stay boxed so that moving one through a ring moves a pointer, not the frame.
+    #[allow(clippy::vec_box)]
     free: Vec<Box<Frame>>,
     to_worker: HeapProd<Box<Frame>>,
     from_worker: HeapCons<Box<Frame>>,

@@ -61,7 +61,7 @@ impl std::error::Error for GeometryError {}
 impl StftGeometry {
     /// Checks and builds a geometry.
     pub fn new(fft_size: usize, hop: usize) -> Result<Self, GeometryError> {
-        if !(MIN_FFT_SIZE..=MAX_FFT_SIZE).contains(&fft_size) || fft_size % 4 != 0 {
+        if !(MIN_FFT_SIZE..=MAX_FFT_SIZE).contains(&fft_size) || !fft_size.is_multiple_of(4) {
             return Err(GeometryError::FftSize(fft_size));
         }
         if hop != fft_size / 2 && hop != fft_size / 4 {

@@ -45,7 +45,7 @@ pub fn sqrt_hann(len: usize) -> Vec<f32> {
 /// to a constant for this hop.
 pub fn overlap_add_gain(analysis: &[f32], synthesis: &[f32], hop: usize) -> Option<f64> {
     let len = analysis.len();
-    if hop == 0 || len % hop != 0 || synthesis.len() != len {
+    if hop == 0 || !len.is_multiple_of(hop) || synthesis.len() != len {
         return None;
     }
     let sums: Vec<f64> = (0..hop)

@@ -126,6 +126,8 @@ impl Drop for Worker {
 struct WorkerLoop {
     model: Box<dyn FrameModel>,
     end: WorkerEnd,
+    // NOTE: boxed frames come from the engine's pool; the worker only moves the pointers.
+    #[allow(clippy::vec_box)]
     batch: Vec<Box<Frame>>,
     generation: u32,
     shared: Arc<WorkerShared>,
