@@ -229,6 +229,10 @@ fn main() {
             percentile(&times, 0.999) / hop_us,
             hop_us / mean
         );
+        let infer_only = median_us(2000, || {
+            let _ = model.run_inference();
+        });
+        println!("  of which the session run on the engine's buffers: {infer_only:.1} us (median)");
         compare_io_binding(runtime, &path, &meta, channels, device);
     }
 }
