@@ -193,3 +193,23 @@ fn a_decaying_signal_never_produces_subnormal_output() {
         "the tail decays to exact zero"
     );
 }
+
+#[test]
+fn injected_errors_nan_and_panics_fall_back_to_dry_and_processing_continues() {
+    use chameleon_dsp::model::{FaultPlan, FaultyModel};
+    let plan = FaultPlan::parse("error/30+5,nan/30+15,panic/30+25").unwrap();
+    let model = FaultyModel::new(Box::new(ScriptedModel::new(0.5)), plan);
+    let config = EngineConfig {
+        mode: ProcessingMode::offline(),
+        ..EngineConfig::realtime(RATE, 1, StftGeometry::default(), BLOCK)
+    };
+    let mut engine = Engine::new(config, Box::new(model)).unwrap();
+    engine.set_controls(&wet());
+    let input = sine(48_000, 330.0, RATE, 0.5);
+    let output = run_blocks(&mut engine, &[input.clone()], &[BLOCK]);
+    let stats = engine.stats().snapshot();
+    assert!(stats.failed_frames >= 10, "{stats:?}");
+    assert!(stats.processed_frames > 100, "the worker must survive panics: {stats:?}");
+    assert!(output[0].iter().all(|x| x.is_finite()));
+    assert!(max_step(&output[0]) < max_step(&input) * 1.5, "fallbacks must not click");
+}

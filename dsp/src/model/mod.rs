@@ -2,12 +2,14 @@
 
 mod builtin;
 mod description;
+pub mod fault;
 pub mod loader;
 pub mod metadata;
 pub mod onnx;
 
 pub use builtin::SpectralShapeModel;
 pub use description::{ModelDescription, StyleInfo};
+pub use fault::{FaultPlan, FaultyModel};
 pub use loader::{load_model, LoadError};
 pub use onnx::{Device, OnnxModel};
 
