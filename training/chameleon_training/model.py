@@ -109,7 +109,7 @@ class StyleModel(nn.Module):
         log_mask = style @ self.eq + residual
         mask = torch.exp(torch.clamp(log_mask, -14.0, 4.0))
         cur = torch.clamp(torch.exp(features[:, -1, :]) - self.floor, min=0.0)
-        env = torch.sqrt((cur * cur) @ self.band_mean @ self.band_member + 1e-12)
+        env = torch.sqrt(torch.clamp((cur * cur) @ self.band_mean @ self.band_member, min=1e-12))
         log_noise = style @ self.noise_bias + self.noise_head(z)
         noise = env * torch.exp(torch.clamp(log_noise, -14.0, 2.0))
         return mask, noise
