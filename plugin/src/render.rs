@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use chameleon_dsp::model::{load_model, Device};
+use chameleon_dsp::model::fault::FAULTS_ENV;
+use chameleon_dsp::model::{load_model, Device, FaultPlan, FaultyModel};
 use chameleon_dsp::{Controls, Engine, FrameModel, SpectralShapeModel, MAX_CHANNELS};
 use serde_json::json;
 
@@ -209,8 +210,17 @@ pub struct ChosenModel {
 }
 
 /// Opens `--model` (an error if it fails) or the default model (falling back to the built-in
-/// styles with a warning).
+/// styles with a warning), wrapped in the fault plan of `CHAMELEON_FAULTS` when that is set.
 pub fn choose_model(options: &RenderOptions) -> Result<ChosenModel, RenderError> {
+    let mut chosen = open_model(options)?;
+    if let Some(plan) = FaultPlan::from_env() {
+        let plan = plan.map_err(|e| RenderError(format!("{FAULTS_ENV}: {e}")))?;
+        chosen.model = Box::new(FaultyModel::new(chosen.model, plan));
+    }
+    Ok(chosen)
+}
+
+fn open_model(options: &RenderOptions) -> Result<ChosenModel, RenderError> {
     let search = runtime_search_dirs();
     if let Some(path) = &options.model {
         let model =
