@@ -1,0 +1,175 @@
+//! The host side: callbacks, instances, and an activated processing session.
+
+use std::ffi::CStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+
+/// Host callbacks shared across threads.
+pub struct Shared {
+    callback_requested: AtomicBool,
+    restart_requested: AtomicBool,
+}
+
+impl SharedHandler<'_> for Shared {
+    fn request_restart(&self) {
+        self.restart_requested.store(true, Ordering::Release);
+    }
+
+    fn request_process(&self) {}
+
+    fn request_callback(&self) {
+        self.callback_requested.store(true, Ordering::Release);
+    }
+}
+
+/// The test host.
+pub struct TestHost;
+
+impl HostHandlers for TestHost {
+    type Shared<'a> = Shared;
+    type MainThread<'a> = ();
+    type AudioProcessor<'a> = ();
+}
+
+/// A plugin instance with its host.
+pub struct Instance {
+    plugin: PluginInstance<TestHost>,
+}
+
+impl Instance {
+    /// Creates and initialises the plugin `id` from `entry`.
+    pub fn new(entry: &PluginEntry, id: &CStr) -> Result<Self, String> {
+        let info = HostInfo::new(
+            "Chameleon CLAP test host",
+            "Chameleon",
+            "https://example.invalid",
+            "0.1.0",
+        )
+        .map_err(|e| e.to_string())?;
+        let plugin = PluginInstance::<TestHost>::new(
+            |_| Shared {
+                callback_requested: AtomicBool::new(false),
+                restart_requested: AtomicBool::new(false),
+            },
+            |_| (),
+            entry,
+            id,
+            &info,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(Self { plugin })
+    }
+
+    /// The plugin's main-thread handle.
+    pub fn plugin_handle(&mut self) -> PluginMainThreadHandle<'_> {
+        self.plugin.plugin_handle()
+    }
+
+    /// Runs the main-thread callback if the plugin asked for one.
+    pub fn poll_main_thread(&mut self) {
+        let requested = self
+            .plugin
+            .access_shared_handler(|s| s.callback_requested.swap(false, Ordering::AcqRel));
+        if requested {
+            self.plugin.call_on_main_thread_callback();
+        }
+    }
+}
+
+/// An activated, processing plugin with its buffers.
+pub struct Session {
+    processor: StartedPluginAudioProcessor<TestHost>,
+    input_ports: AudioPorts,
+    output_ports: AudioPorts,
+    channels: usize,
+    latency: Option<u32>,
+}
+
+impl Session {
+    /// Activates `instance` at `rate` Hz for blocks of up to `max_block` samples and starts
+    /// processing.
+    pub fn start(
+        instance: &mut Instance,
+        rate: f64,
+        max_block: u32,
+        channels: usize,
+    ) -> Result<Self, String> {
+        let config = PluginAudioConfiguration {
+            sample_rate: rate,
+            min_frames_count: 1,
+            max_frames_count: max_block,
+        };
+        let stopped = instance
+            .plugin
+            .activate(|_, _| (), config)
+            .map_err(|e| e.to_string())?;
+        instance.poll_main_thread();
+        let latency = instance
+            .plugin_handle()
+            .get_extension::<clack_extensions::latency::PluginLatency>()
+            .map(|l| l.get(&mut instance.plugin_handle()));
+        let processor = stopped.start_processing().map_err(|e| e.to_string())?;
+        Ok(Self {
+            processor,
+            input_ports: AudioPorts::with_capacity(channels, 1),
+            output_ports: AudioPorts::with_capacity(channels, 1),
+            channels,
+            latency,
+        })
+    }
+
+    /// The latency the plugin reported at activation, in samples.
+    pub fn latency(&self) -> Option<u32> {
+        self.latency
+    }
+
+    /// Processes one block: `inputs` per channel (equal lengths), `events` sorted by time.
+    /// Returns the output per channel.
+    pub fn process(&mut self, inputs: &[&[f32]], events: &[ParamValueEvent]) -> Vec<Vec<f32>> {
+        let n = inputs.first().map_or(0, |c| c.len());
+        let mut input: Vec<Vec<f32>> = (0..self.channels)
+            .map(|c| inputs.get(c).map_or(vec![0.0; n], |x| x.to_vec()))
+            .collect();
+        let mut output: Vec<Vec<f32>> = vec![vec![0.0; n]; self.channels];
+        let mut event_buffer = EventBuffer::new();
+        for e in events {
+            event_buffer.push(e);
+        }
+        let mut out_events = EventBuffer::new();
+        let input_audio = self.input_ports.with_input_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_input_only(
+                input.iter_mut().map(|b| InputChannel::variable(b.as_mut_slice())),
+            ),
+        }]);
+        let mut output_audio = self.output_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(
+                output.iter_mut().map(|b| b.as_mut_slice()),
+            ),
+        }]);
+        let result = self.processor.process(
+            &input_audio,
+            &mut output_audio,
+            &event_buffer.as_input(),
+            &mut out_events.as_output(),
+            None,
+            None,
+        );
+        if result.is_err() {
+            for c in &mut output {
+                c.fill(f32::NAN);
+            }
+        }
+        output
+    }
+
+    /// Stops processing and deactivates.
+    pub fn stop(self, instance: &mut Instance) {
+        let stopped = self.processor.stop_processing();
+        instance.plugin.deactivate(stopped);
+        instance.poll_main_thread();
+    }
+}

@@ -1,0 +1,453 @@
+//! A small CLAP host that loads Chameleon's `.clap` and checks it the way a DAW would.
+//!
+//! ```text
+//! chameleon-clap-host PATH.clap
+//! ```
+//!
+//! It checks the descriptor and features, lists the parameters with their text, activates at
+//! several sample rates and maximum block sizes, processes random block sizes (1 to 4096) with
+//! parameter events in the middle of blocks, measures the latency with an impulse, checks that
+//! the output is finite and that parameters act, saves the state into a fresh instance and
+//! compares, and feeds random and truncated state bytes expecting a clean refusal. It prints
+//! one line per check and exits non-zero if any fails.
+
+mod host;
+mod rng;
+
+use std::ffi::CStr;
+use std::process::ExitCode;
+
+use clack_extensions::latency::PluginLatency;
+use clack_extensions::params::{ParamInfoBuffer, PluginParams};
+use clack_extensions::state::PluginState;
+use clack_host::events::event_types::ParamValueEvent;
+use clack_host::prelude::*;
+
+use host::{Instance, Session};
+use rng::Rng;
+
+/// The plugin's CLAP ID.
+const PLUGIN_ID: &CStr = c"audio.chameleon.style-transfer";
+
+/// Parameters every build must expose, by display name.
+const EXPECTED_PARAMS: &[&str] = &[
+    "Style A", "Style B", "Morph", "Mix", "Output Gain", "Bypass", "Device", "XY Pad", "Pad X",
+    "Pad Y",
+];
+
+/// Collects check results.
+#[derive(Default)]
+struct Report {
+    failures: Vec<String>,
+}
+
+impl Report {
+    fn check(&mut self, ok: bool, what: impl AsRef<str>) {
+        let what = what.as_ref();
+        if ok {
+            println!("ok    {what}");
+        } else {
+            println!("FAIL  {what}");
+            self.failures.push(what.to_owned());
+        }
+    }
+}
+
+/// One parameter as the host sees it.
+#[derive(Debug, Clone)]
+struct Param {
+    id: ClapId,
+    name: String,
+    min: f64,
+    max: f64,
+    default: f64,
+}
+
+fn list_params(instance: &mut Instance) -> Vec<Param> {
+    let Some(params) = instance.plugin_handle().get_extension::<PluginParams>() else {
+        return Vec::new();
+    };
+    let mut handle = instance.plugin_handle();
+    let mut out = Vec::new();
+    for index in 0..params.count(&mut handle) {
+        let mut buffer = ParamInfoBuffer::new();
+        if let Some(info) = params.get_info(&mut handle, index, &mut buffer) {
+            out.push(Param {
+                id: info.id,
+                name: String::from_utf8_lossy(info.name).into_owned(),
+                min: info.min_value,
+                max: info.max_value,
+                default: info.default_value,
+            });
+        }
+    }
+    out
+}
+
+fn param_text(instance: &mut Instance, id: ClapId, value: f64) -> String {
+    let Some(params) = instance.plugin_handle().get_extension::<PluginParams>() else {
+        return String::new();
+    };
+    let mut buffer = [0u8; 256];
+    match params.value_to_text(&mut instance.plugin_handle(), id, value, &mut buffer) {
+        Ok(text) => String::from_utf8_lossy(text)
+            .trim_end_matches('\0')
+            .to_owned(),
+        Err(_) => String::new(),
+    }
+}
+
+/// The host value for `text` (CLAP hosts may see normalised values, so never assume units).
+fn text_value(instance: &mut Instance, id: ClapId, text: &str) -> f64 {
+    let Some(params) = instance.plugin_handle().get_extension::<PluginParams>() else {
+        return f64::NAN;
+    };
+    let Ok(text) = std::ffi::CString::new(text) else {
+        return f64::NAN;
+    };
+    params
+        .text_to_value(&mut instance.plugin_handle(), id, &text)
+        .unwrap_or(f64::NAN)
+}
+
+fn param_value(instance: &mut Instance, id: ClapId) -> Option<f64> {
+    let params = instance.plugin_handle().get_extension::<PluginParams>()?;
+    params.get_value(&mut instance.plugin_handle(), id)
+}
+
+fn find<'a>(params: &'a [Param], name: &str) -> &'a Param {
+    params
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no parameter named {name}"))
+}
+
+fn latency(instance: &mut Instance) -> Option<u32> {
+    let ext = instance.plugin_handle().get_extension::<PluginLatency>()?;
+    Some(ext.get(&mut instance.plugin_handle()))
+}
+
+fn save_state(instance: &mut Instance) -> Option<Vec<u8>> {
+    let ext = instance.plugin_handle().get_extension::<PluginState>()?;
+    let mut bytes = Vec::new();
+    ext.save(&mut instance.plugin_handle(), &mut bytes).ok()?;
+    Some(bytes)
+}
+
+fn load_state(instance: &mut Instance, bytes: &[u8]) -> bool {
+    let Some(ext) = instance.plugin_handle().get_extension::<PluginState>() else {
+        return false;
+    };
+    ext.load(&mut instance.plugin_handle(), &mut &bytes[..]).is_ok()
+}
+
+fn rms(x: &[f32]) -> f64 {
+    (x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len().max(1) as f64).sqrt()
+}
+
+fn check_descriptor(report: &mut Report, entry: &PluginEntry) {
+    let Some(factory) = entry.get_plugin_factory() else {
+        report.check(false, "the entry has a plugin factory");
+        return;
+    };
+    let descriptor = factory
+        .plugin_descriptors()
+        .find(|d| d.id() == Some(PLUGIN_ID));
+    report.check(descriptor.is_some(), "the factory lists audio.chameleon.style-transfer");
+    let Some(d) = descriptor else { return };
+    let name = d.name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    report.check(name == "Chameleon", format!("descriptor name is Chameleon ({name})"));
+    let vendor = d.vendor().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    report.check(!vendor.is_empty(), format!("descriptor has a vendor ({vendor})"));
+    let version = d.version().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    report.check(!version.is_empty(), format!("descriptor has a version ({version})"));
+    let features: Vec<String> = d.features().map(|f| f.to_string_lossy().into_owned()).collect();
+    for wanted in ["audio-effect", "stereo", "mono"] {
+        report.check(
+            features.iter().any(|f| f == wanted),
+            format!("feature {wanted} in {features:?}"),
+        );
+    }
+}
+
+fn check_params(report: &mut Report, instance: &mut Instance) -> Vec<Param> {
+    let params = list_params(instance);
+    report.check(!params.is_empty(), format!("{} parameters listed", params.len()));
+    for p in &params {
+        let text = param_text(instance, p.id, p.default);
+        println!(
+            "      param {:>10} {:<20} {:>8.3}..{:<8.3} default {:<8.3} \"{text}\"",
+            p.id.get(),
+            p.name,
+            p.min,
+            p.max,
+            p.default
+        );
+        report.check(p.min < p.max && (p.min..=p.max).contains(&p.default), format!("{} range is sane", p.name));
+        report.check(!text.is_empty(), format!("{} has value text", p.name));
+    }
+    for name in EXPECTED_PARAMS {
+        report.check(params.iter().any(|p| p.name == *name), format!("parameter {name} exists"));
+    }
+    params
+}
+
+/// Activates at many rates and block sizes and processes noise in random block sizes with
+/// parameter events mid-block.
+fn check_rates_and_blocks(report: &mut Report, entry: &PluginEntry, params: &[Param], rng: &mut Rng) {
+    let morph = find(params, "Morph").id;
+    let mix = find(params, "Mix").id;
+    let style_b = find(params, "Style B").id;
+    let gain = find(params, "Output Gain").id;
+    let pad_x = find(params, "Pad X").id;
+    let xy = find(params, "XY Pad").id;
+    let automated = [morph, mix, style_b, gain, pad_x, xy];
+    for rate in [1_000.0, 44_100.0, 48_000.0, 88_200.0, 96_000.0, 192_000.0, 768_000.0] {
+        for max_block in [1u32, 64, 4096, 16384] {
+            let mut instance = match Instance::new(entry, PLUGIN_ID) {
+                Ok(i) => i,
+                Err(e) => {
+                    report.check(false, format!("instantiate: {e}"));
+                    return;
+                }
+            };
+            let mut session = match Session::start(&mut instance, rate, max_block, 2) {
+                Ok(s) => s,
+                Err(e) => {
+                    report.check(false, format!("activate at {rate} Hz, max block {max_block}: {e}"));
+                    continue;
+                }
+            };
+            let total = ((rate * 0.3) as usize).max(20_000);
+            let mut done = 0;
+            let mut finite = true;
+            let mut calls = 0;
+            while done < total {
+                let n = (rng.below(4096) as u32 + 1).min(max_block) as usize;
+                let mut events = Vec::new();
+                for _ in 0..rng.below(3) {
+                    let id = automated[rng.below(automated.len())];
+                    let p = params.iter().find(|p| p.id == id).unwrap();
+                    let v = p.min + (p.max - p.min) * rng.unit();
+                    // Keep the output gain at or below 0 dB (the middle of its range).
+                let v = if p.name == "Output Gain" { v.min((p.min + p.max) / 2.0) } else { v };
+                    events.push(ParamValueEvent::new(rng.below(n) as u32, id, Pckn::match_all(), v));
+                }
+                events.sort_by_key(|e| e.header().time());
+                let input: Vec<f32> = (0..n).map(|_| rng.unit() as f32 - 0.5).collect();
+                let out = session.process(&[&input, &input], &events);
+                finite &= out.iter().all(|c| c.iter().all(|x| x.is_finite() && x.abs() < 8.0));
+                done += n;
+                calls += 1;
+            }
+            let latency = session.latency();
+            session.stop(&mut instance);
+            report.check(
+                finite && calls > 0,
+                format!("{rate} Hz, max block {max_block}: {calls} random blocks with mid-block events, finite output, latency {latency:?}"),
+            );
+        }
+    }
+}
+
+/// Measures the latency with an impulse (dry and wet) against what the plugin reports.
+fn check_latency(report: &mut Report, entry: &PluginEntry, params: &[Param]) {
+    let mix = find(params, "Mix").id;
+    for (rate, max_block, block) in [(48_000.0, 512u32, 512usize), (44_100.0, 1024, 333), (96_000.0, 64, 64)] {
+        for mix_value in [0.0, 1.0] {
+            let mut instance = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+            let mut session = Session::start(&mut instance, rate, max_block, 2).expect("activate");
+            let reported = latency(&mut instance).unwrap_or(0) as usize;
+            let total = reported + 8 * block + 4096;
+            let mut output = Vec::new();
+            let mut done = 0;
+            while done < total {
+                let n = block.min(total - done);
+                let mut input = vec![0.0f32; n];
+                if done == 0 {
+                    input[0] = 1.0;
+                }
+                let events = if done == 0 {
+                    vec![ParamValueEvent::new(0, mix, Pckn::match_all(), mix_value)]
+                } else {
+                    Vec::new()
+                };
+                let out = session.process(&[&input, &input], &events);
+                output.extend_from_slice(&out[0][..n]);
+                done += n;
+            }
+            session.stop(&mut instance);
+            let peak = output
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+                .map(|(i, _)| i)
+                .unwrap_or(0);
+            report.check(
+                peak == reported && reported > 0,
+                format!(
+                    "{rate} Hz, blocks of {block}, mix {mix_value}: impulse lands at {peak}, reported latency {reported} (peak {:.3})",
+                    output[peak]
+                ),
+            );
+        }
+    }
+}
+
+/// Output gain and mix must audibly act.
+fn check_params_act(report: &mut Report, entry: &PluginEntry, params: &[Param]) {
+    let gain = find(params, "Output Gain").id;
+    let mut instance = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+    let minus_12 = text_value(&mut instance, gain, "-12");
+    let zero = text_value(&mut instance, gain, "0");
+    let mut session = Session::start(&mut instance, 48_000.0, 512, 2).expect("activate");
+    let mut rng = Rng::new(7);
+    let level = |session: &mut Session, events: &[ParamValueEvent], rng: &mut Rng| {
+        let mut last = Vec::new();
+        for i in 0..60 {
+            let input: Vec<f32> = (0..512).map(|_| rng.unit() as f32 - 0.5).collect();
+            let ev: &[ParamValueEvent] = if i == 0 { events } else { &[] };
+            last = session.process(&[&input, &input], ev)[0].clone();
+        }
+        rms(&last)
+    };
+    let unity = level(&mut session, &[ParamValueEvent::new(0, gain, Pckn::match_all(), zero)], &mut rng);
+    let quiet = level(&mut session, &[ParamValueEvent::new(0, gain, Pckn::match_all(), minus_12)], &mut rng);
+    session.stop(&mut instance);
+    let ratio_db = 20.0 * (quiet / unity).log10();
+    report.check(
+        (ratio_db + 12.0).abs() < 1.0,
+        format!("output gain −12 dB changes the level by {ratio_db:.2} dB"),
+    );
+}
+
+/// State round trip into a fresh instance, and refusal of random and truncated bytes.
+fn check_state(report: &mut Report, entry: &PluginEntry, params: &[Param], rng: &mut Rng) {
+    let mut a = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+    let minus_6 = text_value(&mut a, find(params, "Output Gain").id, "-6");
+    let changes = [("Morph", 0.7), ("Mix", 0.25), ("Style B", 3.0), ("Output Gain", minus_6), ("Pad Y", 0.9)];
+    let mut session = Session::start(&mut a, 48_000.0, 512, 2).expect("activate");
+    let events: Vec<ParamValueEvent> = changes
+        .iter()
+        .map(|(name, v)| ParamValueEvent::new(0, find(params, name).id, Pckn::match_all(), *v))
+        .collect();
+    let silence = vec![0.0f32; 512];
+    session.process(&[&silence, &silence], &events);
+    session.stop(&mut a);
+    let Some(state) = save_state(&mut a) else {
+        report.check(false, "state saves");
+        return;
+    };
+    report.check(!state.is_empty(), format!("state saves ({} bytes)", state.len()));
+
+    let mut b = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+    report.check(load_state(&mut b, &state), "state loads into a fresh instance");
+    let mut all_equal = true;
+    for p in params {
+        let va = param_value(&mut a, p.id);
+        let vb = param_value(&mut b, p.id);
+        if va != vb {
+            all_equal = false;
+            println!("      {} differs: {va:?} vs {vb:?}", p.name);
+        }
+    }
+    report.check(all_equal, "every parameter matches after the round trip");
+    for (name, v) in changes {
+        let got = param_value(&mut b, find(params, name).id).unwrap_or(f64::NAN);
+        report.check((got - v).abs() < 1e-3, format!("{name} restored as {got} (set {v})"));
+    }
+
+    let mut c = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+    let mut refused = 0;
+    let trials = 200;
+    for i in 0..trials {
+        let bytes: Vec<u8> = if i % 2 == 0 {
+            let len = rng.below(state.len() + 64);
+            (0..len).map(|_| rng.below(256) as u8).collect()
+        } else {
+            // A truncated real state, its length prefix intact.
+            state[..rng.below(state.len().saturating_sub(1)).max(1)].to_vec()
+        };
+        if !load_state(&mut c, &bytes) {
+            refused += 1;
+        }
+    }
+    report.check(refused == trials, format!("{refused} of {trials} random or truncated states refused"));
+    let mut session = Session::start(&mut c, 48_000.0, 256, 2).expect("activate after bad states");
+    let input = vec![0.1f32; 256];
+    let ok = (0..20).all(|_| session.process(&[&input, &input], &[])[0].iter().all(|x| x.is_finite()));
+    session.stop(&mut c);
+    report.check(ok, "the instance still processes after refusing bad states");
+
+    // A state naming a missing model restores the parameters, keeps the latency and plays.
+    let text = String::from_utf8_lossy(&state[8..]).into_owned();
+    let missing = text.replace(r#"\"path\":null"#, r#"\"path\":\"/nonexistent/chameleon/gone.onnx\""#);
+    report.check(missing != text, "the saved state holds the model path");
+    let mut bytes = (missing.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(missing.as_bytes());
+    let mut d = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+    let mut reference = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+    report.check(load_state(&mut d, &bytes), "a state naming a missing model loads");
+    let morph = param_value(&mut d, find(params, "Morph").id).unwrap_or(f64::NAN);
+    report.check((morph - 0.7).abs() < 1e-3, format!("its parameters are restored (morph {morph})"));
+    let session = Session::start(&mut reference, 48_000.0, 512, 2).expect("activate");
+    let expected = latency(&mut reference);
+    session.stop(&mut reference);
+    let mut session = Session::start(&mut d, 48_000.0, 512, 2).expect("activate");
+    let ok = (0..50).all(|_| session.process(&[&input, &input], &[])[0].iter().all(|x| x.is_finite()));
+    let got = latency(&mut d);
+    session.stop(&mut d);
+    report.check(ok && got == expected, format!("it plays with the latency kept ({got:?}, expected {expected:?})"));
+}
+
+fn main() -> ExitCode {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: chameleon-clap-host PATH.clap");
+        return ExitCode::from(2);
+    };
+    // SAFETY: loading a plugin library runs its initialisers; this is the plugin under test.
+    let entry = match unsafe { PluginEntry::load(&path) } {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("cannot load {path}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("loaded {path}");
+    let mut report = Report::default();
+    let mut rng = Rng::new(0x5eed);
+    check_descriptor(&mut report, &entry);
+    let mut instance = match Instance::new(&entry, PLUGIN_ID) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("cannot instantiate: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let params = check_params(&mut report, &mut instance);
+    let session = Session::start(&mut instance, 48_000.0, 512, 2).expect("activate");
+    session.stop(&mut instance);
+    let style = find(&params, "Style A").id;
+    let names: Vec<String> = (0..4).map(|v| param_text(&mut instance, style, f64::from(v))).collect();
+    report.check(
+        names.iter().all(|n| !n.is_empty() && !n.starts_with("Style ")),
+        format!("style parameters show the model's style names after activation: {names:?}"),
+    );
+    drop(instance);
+    if EXPECTED_PARAMS.iter().all(|n| params.iter().any(|p| p.name == *n)) {
+        check_latency(&mut report, &entry, &params);
+        check_params_act(&mut report, &entry, &params);
+        check_state(&mut report, &entry, &params, &mut rng);
+        check_rates_and_blocks(&mut report, &entry, &params, &mut rng);
+    }
+    if report.failures.is_empty() {
+        println!("all CLAP host checks passed");
+        ExitCode::SUCCESS
+    } else {
+        println!("{} CLAP host check(s) failed:", report.failures.len());
+        for f in &report.failures {
+            println!("  {f}");
+        }
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Chameleon in real hosts: the VST3 in pedalboard and the CLAP in the in-repo clack host.
+#
+#   tests/run-host-tests.sh            # uses target/bundled/, bundling first if it is missing
+#
+# Runs each host twice: with the bundled model and ONNX Runtime (when `target/onnxruntime/`
+# holds it), and with no ONNX Runtime anywhere (the plugin must play the built-in styles and say
+# why). The CLAP checks also run against a debug build with `assert_process_allocs`, which aborts
+# on any allocation inside `process()`. Exits non-zero if anything fails.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+OUT="$ROOT/target/host-tests"
+mkdir -p "$OUT"
+JOBS="${CARGO_BUILD_JOBS:-2}"
+export CARGO_BUILD_JOBS="$JOBS"
+
+BUNDLED="$ROOT/target/bundled"
+if [[ ! -f "$BUNDLED/Chameleon.clap" || ! -d "$BUNDLED/Chameleon.vst3" ]]; then
+    echo "== bundling (release)"
+    cargo xtask bundle chameleon --release
+fi
+
+echo "== building chameleon-render, the CLAP test host and the allocation-checked debug plugin"
+cargo build -j"$JOBS" --release -p chameleon --bin chameleon-render
+cargo build -j"$JOBS" -p chameleon-clap-host
+cargo build -j"$JOBS" -p chameleon --lib --features assert_process_allocs
+RENDER="$ROOT/target/release/chameleon-render"
+CLAP_HOST="$ROOT/target/debug/chameleon-clap-host"
+DEBUG_CLAP="$OUT/Chameleon-debug.clap"
+cp "$ROOT/target/debug/libchameleon.so" "$DEBUG_CLAP"
+
+echo "== pedalboard venv"
+VENV="$ROOT/tests/.venv"
+if [[ ! -x "$VENV/bin/python" ]]; then
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/tests/pedalboard/requirements.txt"
+
+# An empty home: no installed runtime, models or plugins can leak in.
+EMPTY_HOME="$OUT/empty-home"
+rm -rf "$EMPTY_HOME"
+mkdir -p "$EMPTY_HOME"
+
+# A copy of the bundles with no ONNX Runtime inside.
+BARE="$OUT/bare"
+rm -rf "$BARE"
+mkdir -p "$BARE"
+cp "$BUNDLED/Chameleon.clap" "$BARE/"
+cp -r "$BUNDLED/Chameleon.vst3" "$BARE/"
+rm -f "$BARE"/libonnxruntime* "$BARE"/Chameleon.vst3/Contents/x86_64-linux/libonnxruntime*
+# The renderer looks for ONNX Runtime around its own executable: give it a bare copy too.
+mkdir -p "$BARE/bin"
+cp "$RENDER" "$BARE/bin/"
+
+FAILED=0
+run() {
+    local name="$1"
+    shift
+    echo "== $name"
+    if "$@" > "$OUT/$name.log" 2>&1; then
+        grep -E "^(ok|FAIL)|passed|failed" "$OUT/$name.log" | tail -n 3
+        echo "   passed ($OUT/$name.log)"
+    else
+        grep -E "^FAIL|failed|panicked|error" "$OUT/$name.log" | head -n 40 || true
+        tail -n 20 "$OUT/$name.log"
+        echo "   FAILED ($OUT/$name.log)"
+        FAILED=1
+    fi
+}
+
+expect_reason() {
+    local name="$1" pattern="$2"
+    if grep -q -- "$pattern" "$OUT/$name.log"; then
+        echo "   the log says why: $(grep -m1 -o -- "$pattern.*" "$OUT/$name.log" | cut -c1-160)"
+    else
+        echo "   FAILED: $OUT/$name.log does not say '$pattern'"
+        FAILED=1
+    fi
+}
+
+WITH_MODEL=(env HOME="$EMPTY_HOME" XDG_DATA_HOME="$EMPTY_HOME/share"
+    CHAMELEON_MODEL_DIR="$ROOT/assets/models")
+if ls "$ROOT"/target/onnxruntime/libonnxruntime.so* > /dev/null 2>&1; then
+    WITH_MODEL+=(CHAMELEON_ORT_DYLIB="$ROOT/target/onnxruntime")
+else
+    echo "note: no ONNX Runtime in target/onnxruntime (cargo xtask fetch-onnxruntime); the"
+    echo "      'with model' runs play the built-in styles"
+fi
+NO_RUNTIME=(env -u CHAMELEON_ORT_DYLIB HOME="$EMPTY_HOME" XDG_DATA_HOME="$EMPTY_HOME/share"
+    CHAMELEON_MODEL_DIR="$ROOT/assets/models")
+
+run clap-with-model "${WITH_MODEL[@]}" "$CLAP_HOST" "$BUNDLED/Chameleon.clap"
+run clap-no-runtime "${NO_RUNTIME[@]}" "$CLAP_HOST" "$BARE/Chameleon.clap"
+expect_reason clap-no-runtime "built-in styles play"
+run clap-alloc-checked "${WITH_MODEL[@]}" "$CLAP_HOST" "$DEBUG_CLAP"
+run pedalboard-with-model "${WITH_MODEL[@]}" "$VENV/bin/python" "$ROOT/tests/pedalboard/test_vst3.py" \
+    "$BUNDLED/Chameleon.vst3" "$RENDER" "$OUT/pedalboard-with-model"
+run pedalboard-no-runtime "${NO_RUNTIME[@]}" "$VENV/bin/python" "$ROOT/tests/pedalboard/test_vst3.py" \
+    "$BARE/Chameleon.vst3" "$BARE/bin/chameleon-render" "$OUT/pedalboard-no-runtime"
+expect_reason pedalboard-no-runtime "built-in styles play"
+
+if [[ "$FAILED" != 0 ]]; then
+    echo "host tests FAILED"
+    exit 1
+fi
+echo "all host tests passed"

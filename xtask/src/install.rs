@@ -1,0 +1,227 @@
+//! `cargo xtask install`: bundle, then install the bundles, ONNX Runtime and the models for
+//! the current user.
+//!
+//! | What                        | Where                                                    |
+//! |-----------------------------|----------------------------------------------------------|
+//! | `Chameleon.clap`            | `~/.clap/`                                               |
+//! | `Chameleon.vst3`            | `~/.vst3/`                                               |
+//! | `libonnxruntime.so*`        | next to each plugin binary, and `~/.local/share/chameleon/onnxruntime/` |
+//! | `assets/models/*.onnx`      | `~/.local/share/chameleon/models/`                       |
+//! | `chameleon-standalone`      | `~/.local/bin/` (with `--standalone`)                    |
+//!
+//! `$XDG_DATA_HOME` replaces `~/.local/share` when set. ONNX Runtime is fetched into
+//! `target/onnxruntime/` first (`cargo xtask fetch-onnxruntime --runtime-only`; skipped with
+//! `--no-fetch`) and copied from there; without it the plugins still install and play the
+//! built-in styles.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Bundle name (see `bundler.toml`).
+const BUNDLE: &str = "Chameleon";
+/// Package that holds the plugin.
+const PACKAGE: &str = "chameleon";
+
+/// Options of `cargo xtask install`.
+struct Options {
+    release: bool,
+    standalone: bool,
+    no_fetch: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut options = Options {
+        release: true,
+        standalone: false,
+        no_fetch: false,
+    };
+    for arg in args {
+        match arg.as_str() {
+            "--debug" => options.release = false,
+            "--standalone" => options.standalone = true,
+            "--no-fetch" => options.no_fetch = true,
+            other => {
+                return Err(format!(
+                    "unknown option {other}\nusage: cargo xtask install [--debug] [--standalone] [--no-fetch]"
+                ))
+            }
+        }
+    }
+    Ok(options)
+}
+
+fn home() -> Result<PathBuf, String> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .ok_or_else(|| "HOME is not set".to_owned())
+}
+
+/// `$XDG_DATA_HOME/chameleon` or `~/.local/share/chameleon`.
+fn data_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("chameleon"));
+    }
+    Ok(home()?.join(".local/share/chameleon"))
+}
+
+/// The workspace root (the parent of this crate's folder).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn run_cargo(root: &Path, args: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(&cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("could not run {cargo}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn copy_file(from: &Path, to_dir: &Path) -> Result<PathBuf, String> {
+    fs::create_dir_all(to_dir).map_err(|e| format!("cannot create {}: {e}", to_dir.display()))?;
+    let name = from
+        .file_name()
+        .ok_or_else(|| format!("{} has no file name", from.display()))?;
+    let to = to_dir.join(name);
+    // Replace rather than overwrite in place: a running host may have the old file mapped.
+    let _ = fs::remove_file(&to);
+    fs::copy(from, &to)
+        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
+    Ok(to)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    if to.exists() {
+        fs::remove_dir_all(to).map_err(|e| format!("cannot replace {}: {e}", to.display()))?;
+    }
+    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    for entry in fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(entry.file_name()))?;
+        } else {
+            copy_file(&path, to)?;
+        }
+    }
+    Ok(())
+}
+
+/// The ONNX Runtime library files (`libonnxruntime.so*`) in `dir`.
+fn runtime_libraries(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("libonnxruntime"))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Runs `cargo xtask install`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let options = parse(args)?;
+    let root = workspace_root();
+    let profile = if options.release { "release" } else { "debug" };
+
+    let mut bundle_args = vec!["run", "--package", "xtask", "--release", "--", "bundle", PACKAGE];
+    if options.release {
+        bundle_args.push("--release");
+    }
+    run_cargo(&root, &bundle_args)?;
+    if !options.no_fetch {
+        crate::fetch_onnxruntime::run(&["--runtime-only".to_owned()])?;
+    }
+    if options.standalone {
+        let mut build = vec![
+            "build",
+            "--package",
+            PACKAGE,
+            "--bin",
+            "chameleon-standalone",
+            "--features",
+            "standalone",
+        ];
+        if options.release {
+            build.push("--release");
+        }
+        run_cargo(&root, &build)?;
+    }
+
+    let bundled = root.join("target/bundled");
+    let clap = bundled.join(format!("{BUNDLE}.clap"));
+    let vst3 = bundled.join(format!("{BUNDLE}.vst3"));
+    let vst3_binary_dir = vst3.join("Contents/x86_64-linux");
+    for path in [&clap, &vst3_binary_dir] {
+        if !path.exists() {
+            return Err(format!("the bundle step did not produce {}", path.display()));
+        }
+    }
+
+    let data = data_dir()?;
+    let runtime_dir = root.join("target/onnxruntime");
+    let libraries = runtime_libraries(&runtime_dir);
+    if libraries.is_empty() {
+        eprintln!(
+            "note: no ONNX Runtime in {}; run `cargo xtask fetch-onnxruntime` for the neural \
+             models. The plugins install anyway and play the built-in styles.",
+            runtime_dir.display()
+        );
+    }
+    for lib in &libraries {
+        copy_file(lib, &vst3_binary_dir)?;
+        copy_file(lib, &bundled)?;
+        copy_file(lib, &data.join("onnxruntime"))?;
+    }
+
+    let models_src = root.join("assets/models");
+    let mut models = 0;
+    for entry in fs::read_dir(&models_src).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "onnx") {
+            copy_file(&path, &data.join("models"))?;
+            models += 1;
+        }
+    }
+
+    let home = home()?;
+    let clap_dir = home.join(".clap");
+    let vst3_dir = home.join(".vst3");
+    let installed_clap = copy_file(&clap, &clap_dir)?;
+    for lib in &libraries {
+        copy_file(lib, &clap_dir)?;
+    }
+    let installed_vst3 = vst3_dir.join(format!("{BUNDLE}.vst3"));
+    copy_tree(&vst3, &installed_vst3)?;
+    println!("installed {}", installed_clap.display());
+    println!("installed {}", installed_vst3.display());
+    println!(
+        "installed {} ONNX Runtime file(s) and {models} model(s) under {}",
+        libraries.len(),
+        data.display()
+    );
+    if options.standalone {
+        let bin = root.join("target").join(profile).join("chameleon-standalone");
+        let installed = copy_file(&bin, &home.join(".local/bin"))?;
+        println!("installed {}", installed.display());
+    }
+    Ok(())
+}
