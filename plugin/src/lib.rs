@@ -13,9 +13,7 @@
 
 pub mod audio;
 pub mod dry_delay;
-pub mod editor;
 pub mod engine_builder;
-pub mod fault_hook;
 pub mod loader;
 pub mod model_choice;
 pub mod model_source;
@@ -143,20 +141,12 @@ impl Plugin for Chameleon {
     /// force at its start; the engine reads them at its next hop.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = nice_plug_egui::EguiEditor<editor::ChameleonEditor>;
+    type Editor = ();
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
-    }
-
-    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(editor::EditorShared {
-            params: Arc::clone(&self.params),
-            status: Arc::clone(&self.status),
-            names: Arc::clone(&self.names),
-        })
     }
 
     fn activate(
