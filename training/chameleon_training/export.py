@@ -82,6 +82,8 @@ def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, nam
         entry = proto.metadata_props.add()
         entry.key = k
         entry.value = v
+    # ONNX Runtime 1.31 (the engine's runtime) reads IR versions up to 13.
+    proto.ir_version = min(proto.ir_version, 10)
     onnx.checker.check_model(proto)
     onnx.save(proto, str(out))
     report = {"path": str(out), "bytes": out.stat().st_size}

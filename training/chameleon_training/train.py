@@ -44,6 +44,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--context", type=int, default=6, help="causal context frames")
+    ap.add_argument("--env-weight", type=float, default=1.0,
+                    help="weight of the 1/3-octave envelope loss against the per-bin loss")
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--frame-dim", type=int, default=96)
     ap.add_argument("--blocks", type=int, default=2)
@@ -137,7 +139,7 @@ def save_curve(out: Path, rows: list[dict]) -> None:
     steps = [r["step"] for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4))
     for key, label in (("train_fine", "train fine"), ("train_env", "train envelope"),
-                       ("val_fine", "validation fine"), ("val_env", "validation envelope")):
+                       ("val_fine", "fixed batch fine"), ("val_env", "fixed batch envelope")):
         vals = [r[key] for r in rows]
         ax.plot(steps, vals, label=label, linestyle="-" if "train" in key else "--")
     ax.set_xlabel("step")
@@ -223,7 +225,7 @@ def main(argv=None) -> Path:
             break
         x, s, y = (torch.from_numpy(a).to(device) for a in sampler.batch(args.batch))
         fine, env = spectral_loss(net, x, s, y, bands, g.feature_floor)
-        loss = fine + env
+        loss = fine + args.env_weight * env
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)

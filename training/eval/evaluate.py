@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 SR = analysis.SAMPLE_RATE
 PIECE_SECONDS = 20.0
 EVAL_BPM = 80.0
+AUDIO_SECONDS = 5.0
 
 
 def program_name(p: int) -> str:
@@ -110,20 +111,21 @@ def plot_spectrograms(path: Path, panels: list[tuple[str, np.ndarray]], title: s
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), sharey=True)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 2.9), sharey=True)
     top = max(20 * np.log10(np.abs(m).max() + 1e-9) for _, m in panels)
     for ax, (name, mag) in zip(axes, panels):
-        db = 20 * np.log10(mag.T + 1e-9)
-        t = np.arange(mag.shape[0]) * analysis.HOP / SR
-        f = np.arange(mag.shape[1]) * SR / analysis.FFT_SIZE / 1000
-        ax.pcolormesh(t, f, db, vmin=top - 80, vmax=top, shading="auto", cmap="magma")
-        ax.set_title(name, fontsize=10)
-        ax.set_xlabel("time (s)")
-        ax.set_ylim(0, 12)
+        keep = int(12000 * analysis.FFT_SIZE / SR)
+        db = 20 * np.log10(mag[:, :keep].T + 1e-9)
+        seconds = mag.shape[0] * analysis.HOP / SR
+        ax.imshow(db, origin="lower", aspect="auto", vmin=top - 70, vmax=top, cmap="magma",
+                  extent=(0, seconds, 0, 12), interpolation="nearest")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("time (s)", fontsize=8)
+        ax.tick_params(labelsize=7)
     axes[0].set_ylabel("frequency (kHz)")
-    fig.suptitle(title, fontsize=11)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=72)
     plt.close(fig)
 
 
@@ -136,6 +138,10 @@ def main(argv=None) -> dict:
     ap.add_argument("--json", type=Path, default=None, help="write all numbers here")
     ap.add_argument("--img-dir", type=Path, default=REPO / "docs/img")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--audio-dir", type=Path, default=None, help="write short example clips (FLAC) here")
+    ap.add_argument("--checkpoint", type=Path, default=None,
+                    help="the model's PyTorch checkpoint (for the model card's size and training facts)")
+    ap.add_argument("--model-card", type=Path, default=None, help="write the model card here")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     cache = render.CACHE_DIR
@@ -155,6 +161,7 @@ def main(argv=None) -> dict:
     rows = []  # one per (source, style, piece)
     lag_report = {}
     examples = {}
+    audio_examples = {}
     for p, src_stream in sources.items():
         src_pieces = split(src_stream, spans)
         src_mags = [metrics.magnitudes(x) for x in src_pieces]
@@ -187,6 +194,7 @@ def main(argv=None) -> dict:
                 rows.append(row)
                 if i == 0 and p == EVAL_SOURCE_PROGRAMS[0]:
                     examples[s.ident] = (xm, em, ym, tm)
+                    audio_examples[s.ident] = (x, y, t)
 
     # Morph sanity: long-term 1/3-octave spectra of morph 0.5 against its two endpoints.
     morphs = []
@@ -218,7 +226,7 @@ def main(argv=None) -> dict:
         if ident not in examples:
             continue
         xm, em, ym, tm = examples[ident]
-        n = min(len(xm), SR * 8 // analysis.HOP)
+        n = min(len(xm), SR * 6 // analysis.HOP)
         path = args.img_dir / f"model-spectrogram-{ident}.png"
         name = next(s.name for s in styles if s.ident == ident)
         plot_spectrograms(path, [("source (piano)", xm[:n]), ("match-EQ", em[:n]),
@@ -227,7 +235,28 @@ def main(argv=None) -> dict:
                           f"{names[0]}, piano -> {name}, held-out soundfont")
         imgs.append(path)
 
-    result = dict(model=str(args.model), engine=args.engine, soundfont=sf_name, pieces=names,
+    clips = []
+    if args.audio_dir is not None:
+        import soundfile as sf
+        args.audio_dir.mkdir(parents=True, exist_ok=True)
+        n = int(AUDIO_SECONDS * SR)
+        fade = np.linspace(1.0, 0.0, int(0.2 * SR))
+        def write(name, a):
+            a = np.array(a[:n], dtype=np.float64)
+            a[-len(fade):] *= fade
+            a *= 0.5 / max(np.max(np.abs(a)), 1e-9)
+            path = args.audio_dir / name
+            sf.write(str(path), a.astype(np.float32), SR, subtype="PCM_16", format="FLAC")
+            return str(path)
+        first = next(iter(audio_examples.values()), None)
+        if first is not None:
+            clips.append(("source (piano)", write("source-piano.flac", first[0])))
+        for ident in ("strings", "trumpet", "flute", "choir"):
+            if ident in audio_examples:
+                x, y, t = audio_examples[ident]
+                clips.append((f"{ident}: model", write(f"{ident}-model.flac", y)))
+                clips.append((f"{ident}: target", write(f"{ident}-target.flac", t)))
+    result = dict(model=str(args.model), clips=clips, engine=args.engine, soundfont=sf_name, pieces=names,
                   sources=[program_name(p) for p in EVAL_SOURCE_PROGRAMS], rows=rows, morph=morphs,
                   classifier_train_accuracy=clf_train_acc, lags=lag_report,
                   seconds=round(time.time() - t_start, 1), images=[str(p) for p in imgs])
@@ -239,6 +268,19 @@ def main(argv=None) -> dict:
     if args.report:
         from .report import write_report
         write_report(args.report, result, summary, styles)
+    if args.model_card:
+        from chameleon_training.export import time_per_hop
+        from .report import write_model_card
+        ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+        from chameleon_training.model import StyleModel, count_parameters
+        net = StyleModel(**ckpt["hparams"])
+        info = dict(ckpt["hparams"], parameters=count_parameters(net), steps=ckpt["steps"],
+                    batch=ckpt["batch"], train_seconds=ckpt["train_seconds"],
+                    bytes=args.model.stat().st_size, timing=time_per_hop(args.model))
+        result["model_info"] = info
+        write_model_card(args.model_card, result, summary, styles, info)
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1))
     return result
 
 

@@ -17,7 +17,7 @@ from chameleon_training import analysis
 from chameleon_training.model import third_octave_matrix
 
 FRAME_FLOOR_DB = 40.0
-BIN_FLOOR_DB = 80.0
+BIN_FLOOR_DB = 60.0
 
 
 def magnitudes(audio: np.ndarray) -> np.ndarray:

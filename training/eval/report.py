@@ -99,7 +99,94 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
         L.append("## Spectrograms (first held-out piece, piano source, held-out soundfont)\n")
         for img in result["images"]:
             L.append(f"![{Path(img).stem}]({_rel(img, path)})\n")
+    if result.get("clips"):
+        L.append("## Audio examples (first held-out piece, 5 s, piano source, held-out soundfont)\n")
+        L.append("| clip | file |")
+        L.append("| --- | --- |")
+        for name, clip in result["clips"]:
+            L.append(f"| {name} | [{Path(clip).name}]({_rel(clip, path)}) |")
+        L.append("")
+    curve = path.parent / "img" / "model-training-curve.png"
+    if curve.exists():
+        L.append("## Training curve\n")
+        L.append("L1 log-amplitude loss (fine: per bin; envelope: per 1/3-octave band) on the training "
+                 "batches and on one fixed batch of training data.\n")
+        L.append(f"![training curve]({_rel(str(curve), path)})\n")
     if extra:
         L.append(extra)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(L) + "\n")
+
+
+def write_model_card(path: Path, result: dict, summary: dict, styles, model_info: dict) -> None:
+    """Writes assets/models/README.md: what the bundled model is, its data, licences and metrics."""
+    ps, mean, bar = summary["per_style"], summary["mean"], summary["bar"]
+    t = model_info.get("timing", {})
+    L = ["# Chameleon Orchestra — bundled style model\n",
+         "`chameleon-styles.onnx` is the style model the plugin and `chameleon-render` load by default. "
+         "`chameleon-styles.pt` is its PyTorch checkpoint, the starting point for "
+         "`training/scripts/own-style.sh`.\n",
+         "## Model\n",
+         f"- Format: Chameleon model format v1 (docs/model-format.md), output kind `mask_noise`; "
+         f"48 kHz, FFT 1024, hop 256, periodic sqrt-Hann, {model_info['context']} causal context frames "
+         "(no look-ahead, so no latency beyond the STFT's 768 samples).",
+         f"- Architecture: per-frame projection of the log-magnitude spectrum (513 → {model_info['frame_dim']}), "
+         f"the {model_info['context']} frames concatenated into a {model_info['hidden']}-wide trunk with "
+         f"{model_info['blocks']} residual MLP blocks; learned style embeddings weighted by the style vector are "
+         "added at the trunk input and at every block (a morph is the same network fed a blended vector). "
+         "Outputs: `mask` = exp(style-weighted static EQ curve + bounded residual), so the model starts from a "
+         "per-style EQ and learns what EQ cannot do; `noise` = the input frame's 1/3-octave envelope × a learned "
+         "per-style, per-bin level, the magnitude of an added random-phase component (breath, bow noise, ensemble "
+         "smear that a mask cannot create).",
+         f"- Size: {model_info['parameters']:,} parameters, {model_info['bytes'] / 1e6:.1f} MB.",
+         f"- Speed: {t.get('median_ms', float('nan')):.3f} ms median ({t.get('p99_ms', float('nan')):.3f} ms 99th "
+         "percentile) per hop for a stereo frame pair (batch 2) in ONNX Runtime on one CPU thread "
+         "(`python -m chameleon_training.export CKPT OUT --time`, on the 2-core development machine while other "
+         "jobs ran); the budget is 0.5 ms.",
+         f"- Training: {model_info['steps']} steps of batch {model_info['batch']} on one CPU thread, "
+         f"{model_info['train_seconds'] / 60:.0f} min (plus about 8 min of rendering on first run). Loss: L1 of "
+         "log magnitude (expected magnitude of mask·X plus random-phase noise) plus L1 of log 1/3-octave band "
+         "power, both against the true target render.\n",
+         "## Styles\n",
+         "| id | name | General MIDI program |", "| --- | --- | ---: |"]
+    for s in styles:
+        L.append(f"| `{s.ident}` | {s.name} | {s.program + 1} |")
+    L += ["",
+          "## Data and licences\n",
+          "- **Music**: J. S. Bach four-part chorales from the music21 corpus (music21 is BSD-3-Clause; the "
+          "chorale encodings ship with it and the compositions are public domain). Every tenth chorale is held "
+          "out of training. Generated phrases (scales, arpeggios, sustained notes) add range and dynamics.",
+          "- **Instruments**, rendered offline with FluidSynth (LGPL-2.1+) at 48 kHz without reverb or chorus:",
+          "  - FluidR3 GM (`fluid-soundfont-gm`), © 2000–2002, 2008 Frank Wen, MIT licence — training;",
+          "  - MuseScore General Lite (`musescore-general-soundfont-small`), © 2018–2021 S. Christian Collins, MIT "
+          "(parts public domain or CC0; partly built from Fluid R3 Mono) — training;",
+          "  - TimGM6mb (`timgm6mb-soundfont`), © 2004 Tim Brechbill, GPL-2 — **held out**, evaluation only.",
+          "- The model file is distributed under the project's licence (GPL-3.0-or-later).\n",
+          "## Evaluation (held-out chorales through the held-out TimGM6mb soundfont)\n",
+          f"Full report: [docs/model-report.md](../../docs/model-report.md). Mean over {len(styles)} styles, "
+          f"{len(result['sources'])} source instruments and {len(result['pieces'])} pieces, model run through "
+          f"{'the Rust engine' if result['engine'] == 'rust' else 'the Python reference engine'}:\n",
+          "| | identity | match-EQ | model | model / match-EQ | bar |",
+          "| --- | ---: | ---: | ---: | ---: | ---: |",
+          f"| LSD (dB) | {mean['lsd_identity']:.2f} | {mean['lsd_match_eq']:.2f} | {mean['lsd_model']:.2f} | {bar['lsd_ratio']:.2f} | ≤ 0.90 |",
+          f"| envelope LSD (dB) | {mean['env_identity']:.2f} | {mean['env_match_eq']:.2f} | {mean['env_model']:.2f} | {bar['env_ratio']:.2f} | ≤ 0.80 |",
+          f"| classified as the chosen style | {mean['clf_identity']:.2f} | {mean['clf_match_eq']:.2f} | {mean['clf_model']:.2f} | | target renders: {mean['clf_target']:.2f} |",
+          f"| chroma correlation with the input | 1.00 | {mean['chroma_match_eq']:.3f} | {mean['chroma_model']:.3f} | | target renders: {mean['chroma_target']:.3f} |",
+          ""]
+    if bar["met"]:
+        L.append("The quality bar is met on every style.")
+    else:
+        L.append(f"The quality bar is **not met** (styles worse than match-EQ: LSD "
+                 f"{', '.join(bar['worse_lsd']) or 'none'}; envelope {', '.join(bar['worse_env']) or 'none'}). "
+                 "See the report for per-style numbers.")
+    L += ["",
+          "## Limits\n",
+          "- Trained on General MIDI soundfont renders only: real recordings, reverb and dense mixes are outside "
+          "the training data.",
+          "- A mask keeps the source's partials and onsets: a piano source keeps its decay shape in part, and "
+          "vibrato, ensemble detune and note-level articulation of the target are only approximated by the "
+          "noise branch.",
+          "- Polyphonic sources work (the chorales are four-part); percussion was not trained.",
+          ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(L) + "\n")

@@ -12,4 +12,6 @@ fi
 cd "$REPO"
 export PYTHONPATH="$TRAINING${PYTHONPATH:+:$PYTHONPATH}"
 exec "$TRAINING/.venv/bin/python" -m eval.evaluate --model assets/models/chameleon-styles.onnx \
-    --report docs/model-report.md --json training/runs/eval.json "$@"
+    --report docs/model-report.md --json training/runs/eval.json \
+    --checkpoint assets/models/chameleon-styles.pt --model-card assets/models/README.md \
+    --audio-dir assets/demo/examples "$@"
