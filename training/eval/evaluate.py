@@ -265,22 +265,24 @@ def main(argv=None) -> dict:
         args.json.write_text(json.dumps(result, indent=1))
     summary = summarise(result, styles)
     print(summary["text"])
+    if args.checkpoint is not None:
+        from chameleon_training.export import time_per_hop
+        from chameleon_training.model import StyleModel, count_parameters
+        ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+        net = StyleModel(**ckpt["hparams"])
+        result["model_info"] = dict(ckpt["hparams"], parameters=count_parameters(net), steps=ckpt["steps"],
+                                    batch=ckpt["batch"], train_seconds=ckpt["train_seconds"],
+                                    bytes=args.model.stat().st_size, timing=time_per_hop(args.model))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
     if args.report:
         from .report import write_report
-        write_report(args.report, result, summary, styles)
+        notes = Path(__file__).with_name("report-notes.md")
+        write_report(args.report, result, summary, styles,
+                     extra=notes.read_text() if notes.exists() else "")
     if args.model_card:
-        from chameleon_training.export import time_per_hop
         from .report import write_model_card
-        ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
-        from chameleon_training.model import StyleModel, count_parameters
-        net = StyleModel(**ckpt["hparams"])
-        info = dict(ckpt["hparams"], parameters=count_parameters(net), steps=ckpt["steps"],
-                    batch=ckpt["batch"], train_seconds=ckpt["train_seconds"],
-                    bytes=args.model.stat().st_size, timing=time_per_hop(args.model))
-        result["model_info"] = info
-        write_model_card(args.model_card, result, summary, styles, info)
-        if args.json:
-            args.json.write_text(json.dumps(result, indent=1))
+        write_model_card(args.model_card, result, summary, styles, result["model_info"])
     return result
 
 

@@ -106,6 +106,21 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
         for name, clip in result["clips"]:
             L.append(f"| {name} | [{Path(clip).name}]({_rel(clip, path)}) |")
         L.append("")
+    info = result.get("model_info")
+    if info:
+        t = info.get("timing", {})
+        L.append("## Model, size, speed, training\n")
+        L.append(f"- Output kind `mask_noise`: mask = exp(style-weighted static EQ + bounded residual), plus a "
+                 f"random-phase noise component scaled from the input's 1/3-octave envelope. "
+                 f"{info['context']} causal context frames, per-frame projection 513 → {info['frame_dim']}, "
+                 f"trunk {info['hidden']} wide with {info['blocks']} residual blocks, style embeddings added at "
+                 f"every block.")
+        L.append(f"- {info['parameters']:,} parameters, {info['bytes'] / 1e6:.1f} MB.")
+        L.append(f"- ONNX Runtime, one CPU thread, batch 2 (a stereo hop): {t.get('median_ms', float('nan')):.3f} ms "
+                 f"median, {t.get('p99_ms', float('nan')):.3f} ms 99th percentile (2-core machine shared with "
+                 "other jobs; budget 0.5 ms).")
+        L.append(f"- Training: {info['steps']} steps × batch {info['batch']} on one CPU thread in "
+                 f"{info['train_seconds'] / 60:.0f} min.\n")
     curve = path.parent / "img" / "model-training-curve.png"
     if curve.exists():
         L.append("## Training curve\n")
@@ -129,7 +144,7 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
          "## Model\n",
          f"- Format: Chameleon model format v1 (docs/model-format.md), output kind `mask_noise`; "
          f"48 kHz, FFT 1024, hop 256, periodic sqrt-Hann, {model_info['context']} causal context frames "
-         "(no look-ahead, so no latency beyond the STFT's 768 samples).",
+         "(no look-ahead: the model adds no latency of its own, `extra_latency_samples` = 0).",
          f"- Architecture: per-frame projection of the log-magnitude spectrum (513 → {model_info['frame_dim']}), "
          f"the {model_info['context']} frames concatenated into a {model_info['hidden']}-wide trunk with "
          f"{model_info['blocks']} residual MLP blocks; learned style embeddings weighted by the style vector are "
@@ -153,8 +168,9 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
         L.append(f"| `{s.ident}` | {s.name} | {s.program + 1} |")
     L += ["",
           "## Data and licences\n",
-          "- **Music**: J. S. Bach four-part chorales from the music21 corpus (music21 is BSD-3-Clause; the "
-          "chorale encodings ship with it and the compositions are public domain). Every tenth chorale is held "
+          "- **Music**: J. S. Bach four-part chorales from the music21 corpus (music21 is BSD-3-Clause; its corpus "
+          "is distributed with the encoders' permission, see music21/corpus/license.txt; the chorale files carry "
+          "no further restriction and the compositions are public domain). Every tenth chorale is held "
           "out of training. Generated phrases (scales, arpeggios, sustained notes) add range and dynamics.",
           "- **Instruments**, rendered offline with FluidSynth (LGPL-2.1+) at 48 kHz without reverb or chorus:",
           "  - FluidR3 GM (`fluid-soundfont-gm`), © 2000–2002, 2008 Frank Wen, MIT licence — training;",

@@ -1,0 +1,37 @@
+"""The own-style command on a folder of WAVs: extends the bundled checkpoint by one style,
+keeps the bundled styles unchanged, and exports a loadable model."""
+
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+
+from chameleon_training import own_style
+from chameleon_training.engine import OnnxStyleModel, process_audio
+from chameleon_training.export import load_checkpoint
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_wav_folder_style_extends_the_bundled_model(tmp_path):
+    wavs = tmp_path / "wavs"
+    wavs.mkdir()
+    t = np.arange(44100 * 2) / 44100
+    for i, f0 in enumerate((220.0, 330.0)):
+        tone = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 8)) * 0.1
+        sf.write(str(wavs / f"take{i}.wav"), tone.astype(np.float32), 44100)
+    out = tmp_path / "mine.onnx"
+    own_style.main(["--ident", "my_tone", "--name", "My Tone", "--wav-dir", str(wavs),
+                    "--out", str(out), "--steps", "3", "--batch", "16"])
+    model = OnnxStyleModel(out)
+    base, ckpt = load_checkpoint(REPO / "assets/models/chameleon-styles.pt")
+    assert model.styles == [s[0] for s in ckpt["styles"]] + ["my_tone"]
+    assert model.style_names[-1] == "My Tone"
+    # The bundled styles' rows are untouched.
+    new = torch.load(out.with_suffix(".pt"), map_location="cpu", weights_only=False)["state"]
+    n = base.n_styles
+    assert torch.equal(new["eq"][:n], base.state_dict()["eq"])
+    assert torch.equal(new["style_emb"][:, :n], base.state_dict()["style_emb"])
+    y = process_audio(model, np.sin(2 * np.pi * 440 * np.arange(24000) / 48000) * 0.3, "my_tone")
+    assert np.all(np.isfinite(y)) and np.sqrt(np.mean(y ** 2)) > 1e-4
