@@ -19,8 +19,12 @@ stage fmt cargo fmt --all -- --check
 stage runtime cargo xtask fetch-onnxruntime
 stage clippy cargo clippy --workspace --all-targets -j2 -- -D warnings
 stage rust cargo test --workspace -j2
+# Fresh release bundles and renderer for the training and host tests.
+stage bundle cargo xtask bundle chameleon --release
+stage render cargo build --release -j2 -p chameleon --bin chameleon-render
 stage training bash training/scripts/test.sh
 stage hosts bash tests/run-host-tests.sh
+stage faults bash tests/run-fault-tests.sh
 
 # Sum the test counts that cargo and pytest reported.
 passed=0
