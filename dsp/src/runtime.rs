@@ -84,7 +84,7 @@ pub enum CandidateSource {
 impl fmt::Display for CandidateSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            CandidateSource::Environment => DYLIB_ENV,
+            CandidateSource::Environment => "environment variable CHAMELEON_ORT_DYLIB",
             CandidateSource::SearchDir => "search folder",
             CandidateSource::UserInstall => "user install folder",
         })
@@ -194,7 +194,7 @@ pub fn ensure_runtime(search_dirs: &[PathBuf]) -> Result<&'static Runtime, Runti
     }
     let (candidates, searched) = candidates(search_dirs);
     let mut tried = Vec::new();
-    for (path, _source) in candidates {
+    for (path, source) in candidates {
         if tried.iter().any(|(p, _): &(PathBuf, String)| *p == path) {
             continue;
         }
@@ -204,7 +204,7 @@ pub fn ensure_runtime(search_dirs: &[PathBuf]) -> Result<&'static Runtime, Runti
                 // NOTE: the lock is held, so nobody else can have set the cell meanwhile.
                 return Ok(RUNTIME.get_or_init(|| runtime));
             }
-            Err(why) => tried.push((path, why)),
+            Err(why) => tried.push((path, format!("{why} (found through the {source})"))),
         }
     }
     let summary = if tried.is_empty() {

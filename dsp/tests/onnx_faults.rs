@@ -160,15 +160,8 @@ fn a_working_model_changes_the_signal_through_the_engine() {
 #[test]
 fn a_model_too_slow_for_real_time_counts_misses_and_passes_dry() {
     require_runtime();
-    let mut model =
-        load_onnx_model(&golden_model("too_slow"), Device::Cpu, &runtime_dirs()).unwrap();
-    // Check it really is slower than a hop (5.3 ms at 48 kHz) on this machine.
-    let meta = model.metadata().clone();
-    use chameleon_dsp::FrameModel;
-    model.prepare(meta.geometry, meta.sample_rate, 1).unwrap();
-    let began = Instant::now();
-    model.run_inference().unwrap();
-    let per_hop = began.elapsed();
+    // About 0.4 G multiply-adds per hop: tens to hundreds of milliseconds on one core, far
+    // more than the 5.3 ms hop even on a fast machine.
     let model = load_onnx_model(&golden_model("too_slow"), Device::Cpu, &runtime_dirs()).unwrap();
     let rate = 48000.0;
     let config = EngineConfig::realtime(rate, 1, StftGeometry::default(), 256);
@@ -189,7 +182,8 @@ fn a_model_too_slow_for_real_time_counts_misses_and_passes_dry() {
     assert!(output.iter().all(|x| x.is_finite()));
     assert!(
         stats.missed_frames > 0,
-        "a model taking {per_hop:?} per 5.3 ms hop must miss deadlines: {stats:?}"
+        "a model taking {} us per 5.3 ms hop must miss deadlines: {stats:?}",
+        stats.mean_inference_us
     );
     // Misses resynthesise the dry spectrum, so most of the output is the delayed input.
     let latency = engine.latency_samples();

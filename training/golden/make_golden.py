@@ -241,7 +241,7 @@ def fault_models():
     )
     # Too slow for real time: a chain of 2048x2048 matrix products per hop; the weights come
     # from ConstantOfShape, so the file stays tiny.
-    width, depth = 2048, 12
+    width, depth = 2048, 96
     nodes = last_frame("features", 1) + [
         helper.make_node("ConstantOfShape", ["shape_in"], ["w_in"], value=helper.make_tensor("v", TensorProto.FLOAT, [1], [1e-4])),
         helper.make_node("ConstantOfShape", ["shape_mid"], ["w_mid"], value=helper.make_tensor("v", TensorProto.FLOAT, [1], [1e-4])),
