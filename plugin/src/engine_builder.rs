@@ -147,7 +147,7 @@ fn try_engine(opened: OpenedModel, spec: &EngineSpec) -> Result<(Engine, EngineI
 /// a model that cannot run falls back to the built-in model, and an engine that cannot run at
 /// all falls back to the dry delay, each with its reason in [`EngineInfo::reason`].
 pub fn build(spec: EngineSpec, choice: &ModelChoice, device: Device, activation: u64) -> Built {
-    let opened = model_source::open(choice, device);
+    let opened = crate::fault_hook::wrap(model_source::open(choice, device));
     let first_kind = opened.kind;
     let first_reason = opened.reason.clone();
     let attempt = match try_engine(opened, &spec) {

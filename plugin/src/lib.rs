@@ -14,6 +14,7 @@
 pub mod audio;
 pub mod dry_delay;
 pub mod engine_builder;
+pub mod fault_hook;
 pub mod loader;
 pub mod model_choice;
 pub mod model_source;
