@@ -209,7 +209,13 @@ fn injected_errors_nan_and_panics_fall_back_to_dry_and_processing_continues() {
     let output = run_blocks(&mut engine, &[input.clone()], &[BLOCK]);
     let stats = engine.stats().snapshot();
     assert!(stats.failed_frames >= 10, "{stats:?}");
-    assert!(stats.processed_frames > 100, "the worker must survive panics: {stats:?}");
+    assert!(
+        stats.processed_frames > 100,
+        "the worker must survive panics: {stats:?}"
+    );
     assert!(output[0].iter().all(|x| x.is_finite()));
-    assert!(max_step(&output[0]) < max_step(&input) * 1.5, "fallbacks must not click");
+    assert!(
+        max_step(&output[0]) < max_step(&input) * 1.5,
+        "fallbacks must not click"
+    );
 }
