@@ -25,11 +25,13 @@ fi
 echo "== building chameleon-render, the CLAP test host and the allocation-checked debug plugin"
 cargo build -j"$JOBS" --release -p chameleon --bin chameleon-render
 cargo build -j"$JOBS" -p chameleon-clap-host
-cargo build -j"$JOBS" -p chameleon --lib --features assert_process_allocs
+# A target folder of its own, so the feature does not flip nice-plug's build for everyone else.
+CARGO_TARGET_DIR="$ROOT/target/alloc-check" \
+    cargo build -j"$JOBS" -p chameleon --lib --features assert_process_allocs
 RENDER="$ROOT/target/release/chameleon-render"
 CLAP_HOST="$ROOT/target/debug/chameleon-clap-host"
 DEBUG_CLAP="$OUT/Chameleon-debug.clap"
-cp "$ROOT/target/debug/libchameleon.so" "$DEBUG_CLAP"
+cp "$ROOT/target/alloc-check/debug/libchameleon.so" "$DEBUG_CLAP"
 
 echo "== pedalboard venv"
 VENV="$ROOT/tests/.venv"
