@@ -155,3 +155,41 @@ fn constant_gain_survives_frequency_mapping_at_other_rates() {
         }
     }
 }
+
+#[test]
+fn the_bundled_model_loads_and_runs_at_common_host_rates() {
+    require_runtime();
+    let path = onnx_common::repo_root().join("assets/models/chameleon-styles.onnx");
+    let mut model = load_onnx_model(&path, Device::Auto, &runtime_dirs())
+        .unwrap_or_else(|e| panic!("the bundled model must load: {e}"));
+    let meta = model.metadata().clone();
+    assert!(meta.styles.len() >= 2, "{:?}", meta.styles);
+    for rate in [44100.0f32, 48000.0, 96000.0] {
+        let geometry = StftGeometry::for_host_rate(
+            meta.geometry.fft_size,
+            meta.geometry.hop,
+            meta.sample_rate,
+            rate,
+        )
+        .unwrap();
+        model.prepare(geometry, rate, 2).unwrap();
+        let mut frames: Vec<Box<Frame>> = (0..3)
+            .map(|i| {
+                let mut f = Box::new(Frame::new(2, geometry.bins()));
+                for (j, x) in f.input.iter_mut().enumerate() {
+                    *x = Complex32::new(((i + j) % 11) as f32, ((j % 5) as f32) - 2.0);
+                }
+                f.controls = Controls::morph(0, 1, 0.5, meta.styles.len());
+                f
+            })
+            .collect();
+        model.process(&mut frames).unwrap();
+        for f in &frames {
+            assert!(f
+                .output
+                .iter()
+                .all(|y| y.re.is_finite() && y.im.is_finite()));
+            assert!(f.output.iter().any(|y| y.norm() > 0.0));
+        }
+    }
+}
