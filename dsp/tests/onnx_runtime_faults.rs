@@ -82,7 +82,39 @@ fn bad_libraries_give_clear_errors_and_a_good_one_loads_afterwards() {
         "{text}"
     );
 
-    // 4. A folder without a library, then the good library: loading still works after failures.
+    // 4. Discovery order: the environment variable, then the caller's folders in order, then
+    //    the user install folder. Empty files stand in for libraries here.
+    let scratch = repo_root().join(format!("target/runtime-order-{}", std::process::id()));
+    let dirs: Vec<PathBuf> = ["a", "b", "data/chameleon/onnxruntime"]
+        .iter()
+        .map(|d| scratch.join(d))
+        .collect();
+    for d in &dirs {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join("libonnxruntime.so.1.31.1"), b"").unwrap();
+    }
+    std::env::set_var("XDG_DATA_HOME", scratch.join("data"));
+    set_library(&scratch.join("missing.so"));
+    let e = ensure_runtime(&dirs[..2]).unwrap_err();
+    let order: Vec<PathBuf> = e.tried.iter().map(|(p, _)| p.clone()).collect();
+    assert_eq!(
+        order,
+        vec![
+            scratch.join("missing.so"),
+            dirs[0].join("libonnxruntime.so.1.31.1"),
+            dirs[1].join("libonnxruntime.so.1.31.1"),
+            dirs[2].join("libonnxruntime.so.1.31.1"),
+        ]
+    );
+    assert!(e.tried[0].1.contains("CHAMELEON_ORT_DYLIB"), "{e}");
+    assert!(e.tried[3].1.contains("user install folder"), "{e}");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::env::set_var(
+        "XDG_DATA_HOME",
+        repo_root().join("target/no-such-data-home"),
+    );
+
+    // 5. A folder without a library, then the good library: loading still works after failures.
     set_library(&repo_root().join("target/onnxruntime/old/.."));
     let rt = ensure_runtime(&[]).unwrap_or_else(|e| {
         panic!("run `cargo xtask fetch-onnxruntime` first: {e}");
