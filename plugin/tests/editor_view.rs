@@ -1,0 +1,403 @@
+//! Headless editor tests: the real editor view, drawn by egui's test harness (AccessKit tree,
+//! no window, no GPU), wired to real parameters through a stand-in host.
+//!
+//! The harness panics when it lays out a character no font can draw, so every frame drawn here
+//! also proves the labels are real text, not boxes.
+
+use std::sync::{Arc, Mutex};
+
+use chameleon::editor::{EditorShared, EditorView};
+use chameleon::params::ChameleonParams;
+use chameleon::status::{EngineInfo, EngineKind, EngineStatus};
+use chameleon::style_names::StyleNames;
+use chameleon_dsp::{EngineStats, StyleInfo};
+use egui::accesskit::Role;
+use egui::{Pos2, Vec2};
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use nice_plug::context::gui::{GuiContext, GuiContextInner};
+use nice_plug::context::PluginApi;
+use nice_plug::params::internals::ParamPtr;
+use nice_plug::prelude::{Param, PluginState};
+
+/// A host that applies edits at once and logs the gestures.
+#[derive(Default)]
+struct FakeHost {
+    log: Mutex<Vec<String>>,
+}
+
+impl FakeHost {
+    fn take_log(&self) -> Vec<String> {
+        std::mem::take(&mut *self.log.lock().unwrap())
+    }
+}
+
+impl GuiContextInner for FakeHost {
+    fn plugin_api(&self) -> PluginApi {
+        PluginApi::Clap
+    }
+
+    unsafe fn raw_begin_set_parameter(&self, param: ParamPtr) {
+        // SAFETY: the pointer comes from the test's `ChameleonParams`, alive for the whole test.
+        let name = unsafe { param.name() }.to_owned();
+        self.log.lock().unwrap().push(format!("begin {name}"));
+    }
+
+    unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
+        // SAFETY: as above; the test runs on one thread, like a host's GUI thread.
+        let name = unsafe {
+            param._internal_set_normalized_value(normalized);
+            param.name()
+        }
+        .to_owned();
+        self.log.lock().unwrap().push(format!("set {name}"));
+    }
+
+    unsafe fn raw_end_set_parameter(&self, param: ParamPtr) {
+        // SAFETY: as above.
+        let name = unsafe { param.name() }.to_owned();
+        self.log.lock().unwrap().push(format!("end {name}"));
+    }
+
+    fn get_state(&self) -> PluginState {
+        unreachable!("the editor does not read the whole state")
+    }
+
+    fn set_state(&self, _state: PluginState) {}
+
+    fn request_restart(&self) {}
+}
+
+struct Rig {
+    view: EditorView,
+    gui: GuiContext,
+}
+
+struct Plugin {
+    params: Arc<ChameleonParams>,
+    status: Arc<EngineStatus>,
+    stats: Arc<EngineStats>,
+    host: Arc<FakeHost>,
+}
+
+const SIZE: Vec2 = Vec2::new(980.0, 720.0);
+
+/// A plugin with a four-style neural model running, as the loader would publish it.
+fn plugin() -> (Plugin, Rig) {
+    let names = Arc::new(StyleNames::default());
+    let params = Arc::new(ChameleonParams::new(&names));
+    let status = Arc::new(EngineStatus::default());
+    let styles = vec![
+        StyleInfo::new("warm", "Warm Tape"),
+        StyleInfo::new("tel", "Telephone"),
+        StyleInfo::new("choir", "Choir"),
+        StyleInfo::new("brass", "Brass"),
+    ];
+    names.set(styles.clone());
+    let stats = Arc::new(EngineStats::default());
+    status.publish(
+        EngineInfo {
+            kind: EngineKind::Neural,
+            model_name: "Chameleon Styles".into(),
+            model_version: "1.2.0".into(),
+            styles,
+            provider: "CPU".into(),
+            model_path: Some("/models/chameleon-styles.onnx".into()),
+            reason: None,
+            fft_size: 2048,
+            hop: 512,
+        },
+        Some(Arc::clone(&stats)),
+    );
+    status
+        .latency_samples
+        .store(2048, std::sync::atomic::Ordering::Relaxed);
+    status
+        .sample_rate
+        .store(48_000.0, std::sync::atomic::Ordering::Relaxed);
+    let host = Arc::new(FakeHost::default());
+    let gui = GuiContext::new(Arc::clone(&host) as Arc<dyn GuiContextInner>);
+    let view = EditorView::new(EditorShared {
+        params: Arc::clone(&params),
+        status: Arc::clone(&status),
+        names,
+    });
+    (
+        Plugin {
+            params,
+            status,
+            stats,
+            host,
+        },
+        Rig { view, gui },
+    )
+}
+
+fn harness(rig: Rig) -> Harness<'static, Rig> {
+    Harness::builder()
+        .with_size(SIZE)
+        .with_max_steps(8)
+        .build_ui_state(|ui, rig: &mut Rig| rig.view.ui(ui, &rig.gui), rig)
+}
+
+/// Runs a few frames (the editor asks for a repaint every frame, so it never settles).
+fn frames(h: &mut Harness<'_, Rig>, n: usize) {
+    h.run_steps(n);
+}
+
+/// Asserts that some node is labelled exactly `text` (it may appear more than once, as the
+/// model name does in the header and the status panel).
+#[track_caller]
+fn shows(h: &Harness<'_, Rig>, text: &str) {
+    assert!(
+        h.query_all_by_label(text).count() > 0,
+        "no node labelled {text:?}"
+    );
+}
+
+/// As [`shows`], for a label containing `text`.
+#[track_caller]
+fn shows_part(h: &Harness<'_, Rig>, text: &str) {
+    assert!(
+        h.query_all_by_label_contains(text).count() > 0,
+        "no node label contains {text:?}"
+    );
+}
+
+/// The text a style drop-down shows.
+fn picker_text(h: &Harness<'_, Rig>, param_name: &str) -> String {
+    h.get_by_role_and_label(Role::ComboBox, param_name)
+        .value()
+        .unwrap_or_default()
+}
+
+fn slider_value(h: &Harness<'_, Rig>, label: &str) -> f64 {
+    h.get_by_role_and_label(Role::Slider, label)
+        .accesskit_node()
+        .numeric_value()
+        .unwrap_or(f64::NAN)
+}
+
+/// Moves `param` as a host's automation would (not through the editor).
+fn automate<P: Param>(param: &P, normalized: f32) {
+    // SAFETY: the parameter outlives the pointer's use, on this thread only.
+    unsafe {
+        param.as_ptr()._internal_set_normalized_value(normalized);
+    }
+}
+
+#[test]
+fn status_panel_shows_the_engine_in_real_text() {
+    let (plugin, rig) = plugin();
+    let mut h = harness(rig);
+    frames(&mut h, 2);
+    shows(&h, "Chameleon Styles v1.2.0");
+    shows_part(&h, "Warm Tape, Telephone, Choir, Brass");
+    shows(&h, "CPU");
+    shows(&h, "2048 samples / 42.7 ms");
+    shows_part(&h, "waiting for audio (hop 10.7 ms)");
+    shows(&h, "0");
+
+    // Inference time and late frames as the engine counts them.
+    plugin.stats.record_inference(180_000);
+    plugin
+        .stats
+        .processed_frames
+        .store(100, std::sync::atomic::Ordering::Relaxed);
+    plugin
+        .stats
+        .missed_frames
+        .store(3, std::sync::atomic::Ordering::Relaxed);
+    frames(&mut h, 1);
+    shows(&h, "180 µs per frame, max 180 µs (hop 10.7 ms)");
+    shows(&h, "3");
+    // "Reset" counts from now.
+    h.get_by_label("Reset").click();
+    frames(&mut h, 2);
+    shows(&h, "0");
+    assert!(h.query_by_label("3").is_none());
+}
+
+#[test]
+fn problems_are_shown_in_plain_words() {
+    let (plugin, rig) = plugin();
+    let mut info = (*plugin.status.info()).clone();
+    info.kind = EngineKind::BuiltIn;
+    info.reason = Some(
+        "ONNX Runtime was not found, so the built-in styles play. Run `cargo xtask install`."
+            .into(),
+    );
+    plugin.status.publish(info, Some(Arc::clone(&plugin.stats)));
+    plugin.stats.set_error("Protobuf parsing failed");
+    let mut h = harness(rig);
+    frames(&mut h, 2);
+    shows_part(&h, "ONNX Runtime was not found");
+    shows_part(
+        &h,
+        "The model failed while running (Protobuf parsing failed)",
+    );
+}
+
+#[test]
+fn controls_show_parameter_values_and_follow_host_automation() {
+    let (plugin, rig) = plugin();
+    let p = &plugin.params;
+    automate(&p.morph, 0.25);
+    automate(&p.mix, 0.5);
+    let mut h = harness(rig);
+    frames(&mut h, 2);
+    assert!((slider_value(&h, "Morph") - 0.25).abs() < 1e-6);
+    assert!((slider_value(&h, "Mix") - 0.5).abs() < 1e-6);
+    // Gain at 0 dB is the middle of its -24..+24 dB range.
+    assert!((slider_value(&h, "Gain") - 0.5).abs() < 1e-6);
+    // The style pickers show the model's names for the slots.
+    assert_eq!(picker_text(&h, "Style A"), "Warm Tape");
+    assert_eq!(picker_text(&h, "Style B"), "Telephone");
+    assert_eq!(picker_text(&h, "Corner Top-Right"), "Brass");
+
+    automate(&p.morph, 0.8);
+    automate(&p.style_b, p.style_b.preview_normalized(3));
+    frames(&mut h, 1);
+    assert!((slider_value(&h, "Morph") - 0.8).abs() < 1e-6);
+    assert_eq!(picker_text(&h, "Style B"), "Brass");
+    assert!(plugin.host.take_log().is_empty(), "drawing must not edit");
+}
+
+#[test]
+fn dragging_the_morph_knob_is_one_host_gesture() {
+    let (plugin, rig) = plugin();
+    let mut h = harness(rig);
+    frames(&mut h, 2);
+    let knob = h.get_by_role_and_label(Role::Slider, "Morph").rect();
+    let start = knob.center();
+    h.hover_at(start);
+    frames(&mut h, 1);
+    h.drag_at(start);
+    frames(&mut h, 1);
+    for dy in [10.0, 30.0, 60.0] {
+        h.hover_at(start - Vec2::new(0.0, dy));
+        frames(&mut h, 1);
+    }
+    h.drop_at(start - Vec2::new(0.0, 60.0));
+    frames(&mut h, 2);
+    let morph = plugin.params.morph.value();
+    assert!(morph > 0.15 && morph < 0.4, "morph {morph}");
+    let log = plugin.host.take_log();
+    assert_eq!(log.first().map(String::as_str), Some("begin Morph"));
+    assert_eq!(log.last().map(String::as_str), Some("end Morph"));
+    assert!(log.iter().all(|l| l.ends_with("Morph")), "{log:?}");
+    assert!(log.iter().filter(|l| l.starts_with("set")).count() >= 2);
+    assert!((slider_value(&h, "Morph") - f64::from(morph)).abs() < 1e-6);
+}
+
+#[test]
+fn the_xy_pad_sets_both_axes_and_turns_itself_on() {
+    let (plugin, rig) = plugin();
+    let mut h = harness(rig);
+    frames(&mut h, 2);
+    let pad = h.get_by_label_contains("XY pad x 0.50 y 0.50").rect();
+    // A quarter in from the left, a quarter down from the top: x = 0.25, y = 0.75.
+    let target = Pos2::new(
+        pad.left() + pad.width() * 0.25,
+        pad.top() + pad.height() * 0.25,
+    );
+    h.hover_at(target);
+    frames(&mut h, 1);
+    h.drag_at(target);
+    frames(&mut h, 1);
+    h.drop_at(target);
+    frames(&mut h, 2);
+    let (x, y) = (plugin.params.pad_x.value(), plugin.params.pad_y.value());
+    assert!(
+        (x - 0.25).abs() < 0.02 && (y - 0.75).abs() < 0.02,
+        "pad at {x}, {y}"
+    );
+    assert!(plugin.params.xy_enabled.value());
+    let log = plugin.host.take_log();
+    for expected in [
+        "begin Pad X",
+        "set Pad X",
+        "end Pad X",
+        "begin Pad Y",
+        "end Pad Y",
+    ] {
+        assert!(
+            log.iter().any(|l| l == expected),
+            "{expected} missing from {log:?}"
+        );
+    }
+    shows_part(&h, "XY pad x 0.25 y 0.75");
+    shows(&h, "The XY pad is driving the styles");
+}
+
+#[test]
+fn bypass_and_style_choice_go_through_the_host() {
+    let (plugin, rig) = plugin();
+    let mut h = harness(rig);
+    frames(&mut h, 2);
+    h.get_by_role_and_label(Role::CheckBox, "Bypass").click();
+    frames(&mut h, 2);
+    assert!(plugin.params.bypass.value());
+    assert_eq!(
+        plugin.host.take_log(),
+        ["begin Bypass", "set Bypass", "end Bypass"]
+    );
+
+    // Style B shows "Telephone"; choose "Choir" from its list.
+    let picker = h.get_by_role_and_label(Role::ComboBox, "Style B");
+    assert_eq!(picker.value().as_deref(), Some("Telephone"));
+    picker.click();
+    frames(&mut h, 2);
+    // The open list offers every style of the model; "Choir" is also a pad corner's name.
+    h.get_by_role_and_label(Role::Button, "Choir").click();
+    frames(&mut h, 2);
+    assert_eq!(plugin.params.style_b.value(), 2);
+    assert_eq!(
+        plugin.host.take_log(),
+        ["begin Style B", "set Style B", "end Style B"]
+    );
+}
+
+#[test]
+fn a_bad_model_path_is_refused_with_the_reason() {
+    let (_plugin, rig) = plugin();
+    let mut h = harness(rig);
+    frames(&mut h, 2);
+    h.state_mut().view.picker_mut().path_text = "/nonexistent/model.onnx".into();
+    frames(&mut h, 1);
+    h.get_by_label("Load").click();
+    frames(&mut h, 2);
+    shows_part(&h, "There is no file at /nonexistent/model.onnx");
+}
+
+#[test]
+fn the_live_view_follows_the_output_feed() {
+    let (plugin, rig) = plugin();
+    let feed = &plugin.status.live;
+    feed.force_active(true);
+    let sr = 48_000.0f32;
+    let mut h = harness(rig);
+    let mut phase = 0usize;
+    for _ in 0..4 {
+        let mut block: Vec<f32> = (0..2048)
+            .map(|i| 0.5 * (2.0 * std::f32::consts::PI * 2000.0 * (phase + i) as f32 / sr).sin())
+            .collect();
+        phase += 2048;
+        feed.capture_input(&[&mut block[..]]);
+        feed.capture_output(&[&mut block[..]]);
+        frames(&mut h, 1);
+    }
+    let levels = h.state().view.output_levels();
+    let (peak_bin, peak_db) =
+        levels
+            .iter()
+            .enumerate()
+            .fold((0, f32::MIN), |a, (i, &l)| if l > a.1 { (i, l) } else { a });
+    let lo = chameleon::editor::spectrum::Analyser::bin_hz(peak_bin, sr);
+    let hi = chameleon::editor::spectrum::Analyser::bin_hz(peak_bin + 1, sr);
+    assert!(lo <= 2020.0 && hi >= 1980.0, "peak in {lo}..{hi} Hz");
+    assert!(
+        (-8.0..=-4.0).contains(&peak_db),
+        "a -6 dBFS sine read {peak_db} dB"
+    );
+}
