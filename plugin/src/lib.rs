@@ -13,6 +13,7 @@
 
 pub mod audio;
 pub mod dry_delay;
+pub mod editor;
 pub mod engine_builder;
 pub mod fault_hook;
 pub mod loader;
@@ -142,12 +143,20 @@ impl Plugin for Chameleon {
     /// force at its start; the engine reads them at its next hop.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = ();
+    type Editor = nice_plug_egui::EguiEditor<editor::ChameleonEditor>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(editor::EditorShared {
+            params: Arc::clone(&self.params),
+            status: Arc::clone(&self.status),
+            names: Arc::clone(&self.names),
+        })
     }
 
     fn activate(

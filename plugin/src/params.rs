@@ -134,7 +134,7 @@ impl EditorSize {
     /// Default editor width, in logical pixels.
     pub const DEFAULT_WIDTH: u32 = 980;
     /// Default editor height, in logical pixels.
-    pub const DEFAULT_HEIGHT: u32 = 660;
+    pub const DEFAULT_HEIGHT: u32 = 720;
 
     /// The size `(width, height)` in logical pixels.
     pub fn get(&self) -> (u32, u32) {

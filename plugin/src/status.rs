@@ -78,6 +78,8 @@ pub struct EngineStatus {
     pub engine_builds: AtomicU64,
     /// Whether the host runs the plugin offline (rendering faster than real time).
     pub offline: AtomicBool,
+    /// The live view's input and output signal, written only while the editor is open.
+    pub live: crate::editor::feed::LiveFeed,
 }
 
 impl Default for EngineStatus {
@@ -89,6 +91,7 @@ impl Default for EngineStatus {
             sample_rate: AtomicF32::new(0.0),
             engine_builds: AtomicU64::new(0),
             offline: AtomicBool::new(false),
+            live: Default::default(),
         }
     }
 }
