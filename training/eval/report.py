@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .metrics import BIN_FLOOR_DB, FRAME_FLOOR_DB
+
 REGENERATE = "training/scripts/evaluate.sh"
 SOUNDFONT_NAMES = {
     "timgm6mb": "TimGM6mb by Tim Brechbill, independent of the two training soundfonts",
@@ -35,9 +37,9 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
              "under training/cache).\n")
     L.append("## Metrics\n")
     L.append("- **LSD** (dB): per frame, RMS over bins of the dB difference between the processed source and "
-             "the true target render; mean over frames within 40 dB of the loudest target frame. The output is "
-             "first scaled to the target's energy (gain-invariant); bins have a floor 80 dB below the loudest "
-             "target bin.\n"
+             f"the true target render; mean over frames within {FRAME_FLOOR_DB:.0f} dB of the loudest target frame. "
+             "The output is first scaled to the target's energy (gain-invariant); bins have a floor "
+             f"{BIN_FLOOR_DB:.0f} dB below the loudest target bin of the clip.\n"
              "- **Envelope LSD** (dB): the same on 1/3-octave band powers (timbre, not partial detail).\n"
              "- (a) **identity**: the source unchanged; (b) **match-EQ**: a static EQ mapping the clip's own "
              "1/3-octave long-term spectrum onto the style's average spectrum over the training data; "
