@@ -92,7 +92,7 @@ realtime() {
     echo "-- $name [CHAMELEON_FAULTS=$plan]"
     if timeout 120 env CHAMELEON_FAULTS="$plan" "$LOAD" --plugin "$CLAP" --verify --instances 1 \
         --seconds 3 --no-silent "$@" > "$WORK/rt-$name.log" 2>&1; then
-        grep -E '^(ok|FAIL)|degraded blocks in' "$WORK/rt-$name.log" | sed 's/^/   /'
+        grep -E '^(ok|FAIL)|first engine miss' "$WORK/rt-$name.log" | sed 's/^/   /'
         echo "   PASSED"
         PASSED=$((PASSED + 1))
     else
