@@ -26,6 +26,7 @@ struct Outgoing {
 }
 
 /// The audio thread's processors and ring ends.
+#[derive(Default)]
 pub struct AudioSide {
     current: Option<Box<Built>>,
     outgoing: Option<Outgoing>,
@@ -35,19 +36,6 @@ pub struct AudioSide {
     /// A copy of the input for the outgoing engine, per channel (allocated at activation).
     scratch: Vec<Vec<f32>>,
     activation: u64,
-}
-
-impl Default for AudioSide {
-    fn default() -> Self {
-        Self {
-            current: None,
-            outgoing: None,
-            ends: None,
-            backlog: Default::default(),
-            scratch: Vec::new(),
-            activation: 0,
-        }
-    }
 }
 
 impl AudioSide {

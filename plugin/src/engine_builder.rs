@@ -12,8 +12,8 @@
 
 use chameleon_dsp::engine::MAX_BUDGET_HOPS;
 use chameleon_dsp::{
-    budget_for_block, Engine, EngineConfig, FrameModel, ModelDescription, ProcessingMode, StftGeometry,
-    MAX_CHANNELS,
+    budget_for_block, Engine, EngineConfig, FrameModel, ModelDescription, ProcessingMode,
+    StftGeometry, MAX_CHANNELS,
 };
 
 use crate::dry_delay::DryDelay;
@@ -101,7 +101,8 @@ pub fn engine_config(
             spec.channels
         ));
     }
-    let mut config = EngineConfig::realtime(spec.sample_rate, spec.channels, geometry, spec.max_block);
+    let mut config =
+        EngineConfig::realtime(spec.sample_rate, spec.channels, geometry, spec.max_block);
     config.budget_hops = budget_for_block(spec.max_block, geometry.hop).min(MAX_BUDGET_HOPS);
     if spec.offline {
         config.mode = ProcessingMode::offline();
@@ -112,7 +113,9 @@ pub fn engine_config(
 /// Latency of the built-in model at `spec`, used for the dry fallback so that the latency does
 /// not change when the engine fails.
 fn fallback_latency(spec: &EngineSpec) -> usize {
-    let description = chameleon_dsp::SpectralShapeModel::new().description().clone();
+    let description = chameleon_dsp::SpectralShapeModel::new()
+        .description()
+        .clone();
     engine_config(&description, spec)
         .map(|c| c.latency_samples(0))
         .unwrap_or(0)
@@ -213,7 +216,9 @@ mod tests {
 
     #[test]
     fn every_rate_and_block_size_gets_an_engine() {
-        for sr in [1000.0, 8000.0, 22050.0, 44100.0, 48000.0, 88200.0, 96000.0, 192000.0, 768000.0] {
+        for sr in [
+            1000.0, 8000.0, 22050.0, 44100.0, 48000.0, 88200.0, 96000.0, 192000.0, 768000.0,
+        ] {
             for max_block in [1, 64, 512, 4096, 16384] {
                 let built = build(spec(sr, max_block), &ModelChoice::bundled(), Device::Cpu, 0);
                 assert!(

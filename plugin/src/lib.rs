@@ -111,7 +111,9 @@ impl Chameleon {
 
     fn report_latency(&mut self, latency: usize, report: impl FnOnce(u32)) {
         let latency = u32::try_from(latency).unwrap_or(u32::MAX);
-        self.status.latency_samples.store(latency, Ordering::Relaxed);
+        self.status
+            .latency_samples
+            .store(latency, Ordering::Relaxed);
         if latency != self.reported_latency {
             self.reported_latency = latency;
             report(latency);
@@ -194,7 +196,7 @@ impl Plugin for Chameleon {
             self.audio.install(built);
         }
         let latency = self.audio.current().map_or(0, |b| b.latency);
-        // Hosts expect the latency with every activation.
+        // Reported with every activation; the wrappers tell the host only when it changed.
         self.reported_latency = u32::MAX;
         self.report_latency(latency, |l| context.set_latency_samples(l));
         true
@@ -272,8 +274,11 @@ impl ClapPlugin for Chameleon {
 
 impl Vst3Plugin for Chameleon {
     const VST3_CLASS_ID: [u8; 16] = *b"ChameleonStyleFx";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Filter, Vst3SubCategory::Stereo];
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Filter,
+        Vst3SubCategory::Stereo,
+    ];
 }
 
 nice_export_clap!(Chameleon);

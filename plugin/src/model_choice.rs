@@ -69,9 +69,7 @@ impl ModelChoice {
             return false;
         };
         match FileIdentity::of(Path::new(path)) {
-            Some(now) => {
-                now.size != size || self.modified_ms.is_some_and(|m| m != now.modified_ms)
-            }
+            Some(now) => now.size != size || self.modified_ms.is_some_and(|m| m != now.modified_ms),
             None => false,
         }
     }
@@ -114,7 +112,10 @@ pub fn available_models() -> Vec<PathBuf> {
         .into_iter()
         .filter_map(|d| std::fs::read_dir(d).ok())
         .flat_map(|entries| entries.filter_map(Result::ok).map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("onnx")))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+        })
         .collect();
     found.sort();
     found.dedup();
@@ -147,6 +148,9 @@ mod tests {
         };
         let text = serde_json::to_string(&choice).unwrap();
         assert_eq!(serde_json::from_str::<ModelChoice>(&text).unwrap(), choice);
-        assert_eq!(serde_json::from_str::<ModelChoice>("{}").unwrap(), ModelChoice::default());
+        assert_eq!(
+            serde_json::from_str::<ModelChoice>("{}").unwrap(),
+            ModelChoice::default()
+        );
     }
 }

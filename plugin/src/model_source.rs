@@ -46,7 +46,8 @@ fn open_onnx(path: &Path, device: Device) -> Result<Box<dyn FrameModel>, String>
         Device::Cpu => chameleon_dsp::model::Device::Cpu,
         Device::Gpu => chameleon_dsp::model::Device::Gpu,
     };
-    chameleon_dsp::model::load_model(path, device, &runtime_search_dirs()).map_err(|e| e.to_string())
+    chameleon_dsp::model::load_model(path, device, &runtime_search_dirs())
+        .map_err(|e| e.to_string())
 }
 
 /// Opens the model `choice` names (the bundled default when it names none). Never fails: when
@@ -103,7 +104,10 @@ mod tests {
         let opened = open(&choice, Device::Auto);
         assert_eq!(opened.kind, EngineKind::BuiltIn);
         let reason = opened.reason.unwrap();
-        assert!(reason.contains("/nonexistent/chameleon/model.onnx"), "{reason}");
+        assert!(
+            reason.contains("/nonexistent/chameleon/model.onnx"),
+            "{reason}"
+        );
         assert!(reason.contains("not found"), "{reason}");
     }
 

@@ -108,7 +108,7 @@ impl ModelSlot {
     }
 }
 
-impl<'a> PersistentField<'a, ModelChoice> for Arc<ModelSlot> {
+impl PersistentField<'_, ModelChoice> for Arc<ModelSlot> {
     fn set(&self, new_value: ModelChoice) {
         self.choose(new_value);
     }
@@ -147,7 +147,8 @@ impl EditorSize {
     /// Records a new size in logical pixels (clamped to 200..=8192).
     pub fn store(&self, width: u32, height: u32) {
         self.width.store(width.clamp(200, 8192), Ordering::Relaxed);
-        self.height.store(height.clamp(200, 8192), Ordering::Relaxed);
+        self.height
+            .store(height.clamp(200, 8192), Ordering::Relaxed);
     }
 }
 
@@ -169,7 +170,7 @@ pub struct PersistedSize {
     pub height: u32,
 }
 
-impl<'a> PersistentField<'a, PersistedSize> for Arc<EditorSize> {
+impl PersistentField<'_, PersistedSize> for Arc<EditorSize> {
     fn set(&self, size: PersistedSize) {
         self.store(size.width, size.height);
     }

@@ -85,7 +85,10 @@ mod tests {
     fn names_follow_the_loaded_model() {
         let names = StyleNames::default();
         assert_eq!(names.display(2), "Style 3");
-        names.set(vec![StyleInfo::new("warm", "Warm"), StyleInfo::new("tel", "Telephone")]);
+        names.set(vec![
+            StyleInfo::new("warm", "Warm"),
+            StyleInfo::new("tel", "Telephone"),
+        ]);
         assert_eq!(names.display(1), "Telephone");
         assert_eq!(names.display(5), "Telephone (slot 6 unused)");
         assert_eq!(names.parse("warm"), Some(0));

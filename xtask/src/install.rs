@@ -142,7 +142,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let root = workspace_root();
     let profile = if options.release { "release" } else { "debug" };
 
-    let mut bundle_args = vec!["run", "--package", "xtask", "--release", "--", "bundle", PACKAGE];
+    let mut bundle_args = vec![
+        "run",
+        "--package",
+        "xtask",
+        "--release",
+        "--",
+        "bundle",
+        PACKAGE,
+    ];
     if options.release {
         bundle_args.push("--release");
     }
@@ -172,7 +180,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let vst3_binary_dir = vst3.join("Contents/x86_64-linux");
     for path in [&clap, &vst3_binary_dir] {
         if !path.exists() {
-            return Err(format!("the bundle step did not produce {}", path.display()));
+            return Err(format!(
+                "the bundle step did not produce {}",
+                path.display()
+            ));
         }
     }
 
@@ -219,7 +230,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         data.display()
     );
     if options.standalone {
-        let bin = root.join("target").join(profile).join("chameleon-standalone");
+        let bin = root
+            .join("target")
+            .join(profile)
+            .join("chameleon-standalone");
         let installed = copy_file(&bin, &home.join(".local/bin"))?;
         println!("installed {}", installed.display());
     }

@@ -109,7 +109,7 @@ impl Session {
         let latency = instance
             .plugin_handle()
             .get_extension::<clack_extensions::latency::PluginLatency>()
-            .map(|l| l.get(&mut instance.plugin_handle()));
+            .map(|l| l.get(&instance.plugin_handle()));
         let processor = stopped.start_processing().map_err(|e| e.to_string())?;
         Ok(Self {
             processor,
@@ -141,7 +141,9 @@ impl Session {
         let input_audio = self.input_ports.with_input_buffers([AudioPortBuffer {
             latency: 0,
             channels: AudioPortBufferType::f32_input_only(
-                input.iter_mut().map(|b| InputChannel::variable(b.as_mut_slice())),
+                input
+                    .iter_mut()
+                    .map(|b| InputChannel::variable(b.as_mut_slice())),
             ),
         }]);
         let mut output_audio = self.output_ports.with_output_buffers([AudioPortBuffer {
