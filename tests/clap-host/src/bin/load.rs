@@ -220,7 +220,7 @@ impl Voice {
         let latency = instance
             .plugin_handle()
             .get_extension::<PluginLatency>()
-            .map(|l| l.get(&mut instance.plugin_handle()));
+            .map(|l| l.get(&instance.plugin_handle()));
         let processor = stopped
             .start_processing()
             .map_err(|e| format!("start_processing failed: {e}"))?;
@@ -365,14 +365,14 @@ fn offline_reference(
     let mut out = vec![vec![0.0f32; frames]; CHANNELS];
     for b in 0..blocks {
         let start = b * o.block;
-        for c in 0..CHANNELS {
-            voice.input[c].copy_from_slice(&input[c][start..start + o.block]);
+        for (dst, src) in voice.input.iter_mut().zip(input) {
+            dst.copy_from_slice(&src[start..start + o.block]);
         }
         if !voice.process() {
             return Err("the offline reference render failed".to_owned());
         }
-        for c in 0..CHANNELS {
-            out[c][start..start + o.block].copy_from_slice(&voice.output[c]);
+        for (dst, src) in out.iter_mut().zip(&voice.output) {
+            dst[start..start + o.block].copy_from_slice(src);
         }
     }
     let latency = voice.latency;
@@ -451,8 +451,8 @@ fn run_realtime(
         wake_late.push(Instant::now().saturating_duration_since(release).as_nanos() as u64);
         let start = b * o.block;
         for voice in voices.iter_mut() {
-            for c in 0..CHANNELS {
-                voice.input[c].copy_from_slice(&input[c][start..start + o.block]);
+            for (dst, src) in voice.input.iter_mut().zip(input) {
+                dst.copy_from_slice(&src[start..start + o.block]);
             }
             let t0 = Instant::now();
             let ok = voice.process();
