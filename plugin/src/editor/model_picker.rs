@@ -137,6 +137,7 @@ impl ModelPicker {
             let width = (ui.available_width() - 70.0).max(120.0);
             egui::ComboBox::from_id_salt("chameleon-model")
                 .width(width)
+                .truncate()
                 .selected_text(current_text)
                 .show_ui(ui, |ui| {
                     if ui

@@ -76,7 +76,11 @@ pub fn problems(info: &EngineInfo, worker_error: Option<String>) -> Vec<String> 
 
 fn row(ui: &mut Ui, key: &str, value: impl Into<RichText>) {
     ui.label(RichText::new(key).color(theme::MUTED));
-    ui.label(value.into().color(theme::TEXT));
+    let value: RichText = value.into();
+    let full = value.text().to_owned();
+    // Long values (a model's style list) are cut to the card; the full text is on hover.
+    ui.add(egui::Label::new(value.color(theme::TEXT)).truncate())
+        .on_hover_text(full);
     ui.end_row();
 }
 

@@ -192,6 +192,7 @@ pub fn style_picker(
     let selected = names.display(current);
     let response = egui::ComboBox::from_id_salt(param.name())
         .width(width)
+        .truncate()
         .selected_text(egui::RichText::new(selected).color(theme::TEXT))
         .show_ui(ui, |ui| {
             for i in 0..count {
