@@ -196,7 +196,7 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
     else:
         L.append(f"The quality bar is **not met**: mean LSD is {bar['lsd_ratio']:.2f} × match-EQ (bar 0.90), mean "
                  f"envelope LSD {bar['env_ratio']:.2f} × match-EQ (bar 0.80); styles worse than match-EQ: LSD "
-                 f"{', '.join(bar['worse_lsd']) or 'none'}; envelope {', '.join(bar['worse_env']) or 'none'}). "
+                 f"{', '.join(bar['worse_lsd']) or 'none'}; envelope {', '.join(bar['worse_env']) or 'none'}. "
                  "See the report for per-style numbers.")
     L += ["",
           "## Limits\n",
