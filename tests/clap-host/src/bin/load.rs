@@ -23,9 +23,9 @@
 //!   render mode `offline`, where the plugin waits for every frame). In real-time mode the plugin
 //!   never waits: a frame that is not back from the worker in time is played dry and the wet
 //!   signal fades back in, so a late frame makes the output differ. The first differing block
-//!   is reported. Later blocks are counted but are not a miss count: the bundled model's noise
-//!   generator advances per processed frame, so after one skipped frame the output stays
-//!   different from the reference even when no further frame is late.
+//!   is reported, and the number of differing blocks as an upper bound on the blocks misses
+//!   affected: a skipped frame also shifts the model's noise generator (it advances per
+//!   processed frame), so the output can stay slightly different after a miss.
 //!
 //! For each N it reports, per instance, p50/p99/p99.9/max of the time its `process` call took
 //! on the host thread, as a share of the block period; the process CPU (user + system time of
