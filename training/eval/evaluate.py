@@ -182,15 +182,15 @@ def main(argv=None) -> dict:
                 eq = metrics.apply_static_gain(x, metrics.match_eq_gain(xm, style_power[k]))
                 em = metrics.magnitudes(eq)
                 row = dict(source=p, style=s.ident, piece=names[i])
-                for kind, m in (("identity", xm), ("match_eq", em), ("model", ym)):
+                for kind, m, audio in (("identity", xm, x), ("match_eq", em, eq), ("model", ym, y)):
                     row[f"lsd_{kind}"] = metrics.lsd(m, tm)
                     row[f"env_{kind}"] = metrics.envelope_lsd(m, tm)
                     pred = clf.predict(chunk_features(m))
                     row[f"clf_{kind}"] = float(np.mean(pred == k)) if len(pred) else float("nan")
-                    row[f"chroma_{kind}"] = metrics.chroma_correlation(xm, m)
+                    row[f"chroma_{kind}"] = metrics.chroma_correlation(x, audio)
                 pred = clf.predict(chunk_features(tm))
                 row["clf_target"] = float(np.mean(pred == k)) if len(pred) else float("nan")
-                row["chroma_target"] = metrics.chroma_correlation(xm, tm)
+                row["chroma_target"] = metrics.chroma_correlation(x, t)
                 rows.append(row)
                 if i == 0 and p == EVAL_SOURCE_PROGRAMS[0]:
                     examples[s.ident] = (xm, em, ym, tm)

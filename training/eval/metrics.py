@@ -67,10 +67,15 @@ def envelope_lsd(y_mag: np.ndarray, t_mag: np.ndarray) -> float:
     return float(np.mean(np.sqrt(np.mean(d ** 2, axis=1))))
 
 
+#: Chroma uses its own long analysis window: at N = 1024 the 47 Hz bin spacing cannot tell
+#: neighbouring semitones apart below about 800 Hz.
+CHROMA_FFT = 8192
+CHROMA_HOP = 2048
+
+
 def _chroma_matrix(lo: float = 55.0, hi: float = 5000.0) -> np.ndarray:
-    g = analysis.DEFAULT
-    f = np.arange(g.bins) * g.sample_rate / g.fft_size
-    m = np.zeros((12, g.bins))
+    f = np.arange(CHROMA_FFT // 2 + 1) * analysis.SAMPLE_RATE / CHROMA_FFT
+    m = np.zeros((12, f.size))
     sel = (f >= lo) & (f <= hi)
     pc = np.round(12 * np.log2(f[sel] / 440.0)).astype(int) % 12
     m[pc, np.nonzero(sel)[0]] = 1.0
@@ -80,20 +85,25 @@ def _chroma_matrix(lo: float = 55.0, hi: float = 5000.0) -> np.ndarray:
 _CHROMA = _chroma_matrix()
 
 
-def chroma(mag: np.ndarray) -> np.ndarray:
-    """Per-frame 12-bin chroma (power), each frame normalised to unit sum."""
-    c = (mag ** 2) @ _CHROMA.T
-    return c / np.maximum(c.sum(axis=1, keepdims=True), 1e-30)
+def chroma(audio: np.ndarray) -> np.ndarray:
+    """Per-frame 12-bin chroma (power; Hann window of 8192 samples, hop 2048), each frame
+    normalised to unit sum, and each frame's energy: (``[frames, 12]``, ``[frames]``)."""
+    x = np.asarray(audio, dtype=np.float64)
+    n = max(0, (len(x) - CHROMA_FFT) // CHROMA_HOP + 1)
+    idx = np.arange(n)[:, None] * CHROMA_HOP + np.arange(CHROMA_FFT)[None, :]
+    p = np.abs(np.fft.rfft(x[idx] * np.hanning(CHROMA_FFT)[None, :], axis=1)) ** 2
+    c = p @ _CHROMA.T
+    return c / np.maximum(c.sum(axis=1, keepdims=True), 1e-30), p.sum(axis=1)
 
 
-def chroma_correlation(a_mag: np.ndarray, b_mag: np.ndarray, ref_mag: np.ndarray | None = None) -> float:
-    """Pearson correlation of the chroma sequences of two signals over active frames (of
-    ``ref_mag``, default ``a_mag``)."""
-    a, b = _align(a_mag, b_mag)
-    ref = a if ref_mag is None else ref_mag[: len(a)]
-    act = active_frames(ref)
-    ca, cb = chroma(a[act]).ravel(), chroma(b[act]).ravel()
-    return float(np.corrcoef(ca, cb)[0, 1])
+def chroma_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of the chroma sequences of two time-aligned signals, over the
+    frames of ``a`` within 40 dB of its loudest frame."""
+    n = min(len(a), len(b))
+    ca, ea = chroma(a[:n])
+    cb, _ = chroma(b[:n])
+    act = ea > ea.max() * 1e-4
+    return float(np.corrcoef(ca[act].ravel(), cb[act].ravel())[0, 1])
 
 
 def smoothed_power(mean_power: np.ndarray) -> np.ndarray:
