@@ -264,6 +264,11 @@ def model_swap():
                      max(np.sqrt(np.mean(y_ref[:, seg] ** 2)), 1e-9))
 
     check(rel_diff(2, 8) < 1e-4, f"before the first swap the stream is the clean one ({rel_diff(2, 8):.1e})")
+    if not os.environ.get("CHAMELEON_ORT_DYLIB"):
+        note("no ONNX Runtime: every model is the built-in one, so the swaps are not audible")
+        log = common.log_text()
+        check("missing.onnx was not found" in log, "the plugin says the missing file was not found")
+        return
     check(rel_diff(14, 20) > 0.05, f"after the swap to a missing file the built-in styles play "
           f"(relative difference {rel_diff(14, 20):.2f})")
     check(rel_diff(38, 44) > 0.05, f"after the swap to a garbage file the built-in styles play "
