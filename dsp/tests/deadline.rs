@@ -206,7 +206,7 @@ fn injected_errors_nan_and_panics_fall_back_to_dry_and_processing_continues() {
     let mut engine = Engine::new(config, Box::new(model)).unwrap();
     engine.set_controls(&wet());
     let input = sine(48_000, 330.0, RATE, 0.5);
-    let output = run_blocks(&mut engine, &[input.clone()], &[BLOCK]);
+    let output = run_blocks(&mut engine, std::slice::from_ref(&input), &[BLOCK]);
     let stats = engine.stats().snapshot();
     assert!(stats.failed_frames >= 10, "{stats:?}");
     assert!(

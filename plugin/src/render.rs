@@ -187,7 +187,7 @@ pub fn default_model_path() -> Option<PathBuf> {
         .into_iter()
         .map(|d| d.join(DEFAULT_MODEL_FILE))
         .collect();
-    if let Some(exe) = std::env::current_exe().ok() {
+    if let Ok(exe) = std::env::current_exe() {
         // target/<profile>/chameleon-render -> repository root.
         if let Some(root) = exe.ancestors().nth(3) {
             candidates.push(root.join("assets/models").join(DEFAULT_MODEL_FILE));
