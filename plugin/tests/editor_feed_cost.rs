@@ -42,7 +42,11 @@ fn live_feed_cost_per_stereo_block() {
         feed.capture_input(std::hint::black_box(&io));
         feed.capture_output(std::hint::black_box(&io));
     });
-    assert_eq!(feed.input.written(), 0, "a closed editor must cost no copying");
+    assert_eq!(
+        feed.input.written(),
+        0,
+        "a closed editor must cost no copying"
+    );
 
     feed.force_active(true);
     let open = ns_per_block(|| {
