@@ -284,7 +284,7 @@ impl EditorView {
             });
         });
         let avail = ui.available_size();
-        let diameter = (avail.y - 52.0).min(avail.x * 0.6).clamp(70.0, 190.0);
+        let diameter = (avail.y - 72.0).min(avail.x * 0.6).clamp(70.0, 190.0);
         ui.vertical_centered(|ui| {
             ui.add_space(((avail.y - diameter - 48.0) / 2.0).max(0.0));
             widgets::knob(ui, setter, &params.morph, "Morph", diameter, theme::ACCENT);
