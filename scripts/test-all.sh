@@ -35,8 +35,12 @@ while read -r p f; do
 done < <(
   grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$logs"/*.log |
     sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed/\1 \2/'
-  grep -hoE '=+ .*[0-9]+ passed.* in [0-9.]+s' "$logs"/*.log |
-    sed -E 's/.*[^0-9]([0-9]+) passed(, ([0-9]+) failed)?.*/\1 \3/; s/ $/ 0/'
+  # pytest's closing line, e.g. "==== 2 failed, 18 passed, 1 skipped in 30.1s ====".
+  grep -hE '^=+ .*[0-9]+ (passed|failed).* in [0-9.]+s' "$logs"/*.log | while read -r line; do
+    p=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+    f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+    echo "${p:-0} ${f:-0}"
+  done
 )
 echo "all test suites finished"
 echo "test-all: $passed passed, $failed failed"
