@@ -36,19 +36,6 @@ jackd --no-realtime -d dummy -r 48000 -p 512 >"$tmp/jackd.log" 2>&1 &
 pids+=($!)
 sleep 2
 
-# The installed models, if any; otherwise the built-in styles play and the editor says why.
-target/release/chameleon-standalone -b jack >"$tmp/standalone.log" 2>&1 &
-pids+=($!)
-sleep 4
-
-jack-play "$tmp/demo.wav" >"$tmp/play.log" 2>&1 &
-pids+=($!)
-sleep 1
-plugin_ins=$(jack_lsp | grep -i -E '^chameleon.*:(in|input)' || true)
-player_outs=$(jack_lsp | grep -E '^jack-play' || true)
-paste <(echo "$player_outs") <(echo "$plugin_ins") | while read -r from to; do
-    [ -n "$from" ] && [ -n "$to" ] && jack_connect "$from" "$to"
-done
 mv_away() { xdotool mousemove "$W" "$H"; }
 
 # Drags from (x, y) by (dx, dy) in steps, as a performer would.
@@ -62,20 +49,52 @@ drag() {
     xdotool mouseup 1
 }
 
-# 1. A/B morph: turn the morph knob to about 40 %.
-sleep 3
-drag 166 232 0 -90
+# Starts the standalone on JACK with the demo clip playing into it; sets $app to its PID.
+start() {
+    target/release/chameleon-standalone -b jack >"$tmp/standalone.log" 2>&1 &
+    app=$!
+    sleep 4
+    jack-play "$tmp/demo.wav" >"$tmp/play.log" 2>&1 &
+    player=$!
+    sleep 1
+    local ins outs
+    ins=$(jack_lsp | grep -i -E '^chameleon.*:(in|input)' || true)
+    outs=$(jack_lsp | grep -E "^jack-play-$player" || true)
+    paste <(echo "$outs") <(echo "$ins") | while read -r from to; do
+        if [ -n "$from" ] && [ -n "$to" ]; then jack_connect "$from" "$to"; fi
+    done
+    sleep 3
+}
+
+stop() {
+    kill -TERM "$player" "$app" 2>/dev/null || true
+    wait "$player" "$app" 2>/dev/null || true
+}
+
+# With ONNX Runtime and the bundled model from this tree: the neural engine runs.
+export CHAMELEON_MODEL_DIR="$PWD/assets/models"
+ort=$(ls target/onnxruntime/libonnxruntime.so.* 2>/dev/null | head -n 1 || true)
+if [ -n "$ort" ]; then export CHAMELEON_ORT_DYLIB="$PWD/$ort"; fi
+start
+# 1. A/B morph: turn the morph knob up to about 40 %.
+drag 166 250 0 -90
 mv_away
 sleep 3
 import -window root "$out/editor-morph.png"
-
-# 2. XY pad: put the puck between the top corners (this also turns the pad on).
-drag 505 205 -40 -50
+# 2. XY pad: put the puck towards the top-left corner (this also turns the pad on).
+drag 440 250 -50 -110
 mv_away
 sleep 3
 import -window root "$out/editor-xy-pad.png"
+stop
+
+# 3. Without ONNX Runtime: the built-in styles play and the editor says why and what to do.
+export CHAMELEON_ORT_DYLIB=/nonexistent/libonnxruntime.so
+start
+mv_away
+sleep 2
+import -window root "$out/editor-no-runtime.png"
+stop
 
 echo "Screenshots in $out:"
 ls -1 "$out"/editor-*.png
-echo "JACK ports:"
-jack_lsp -c
