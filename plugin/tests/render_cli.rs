@@ -58,8 +58,6 @@ fn mix_zero_returns_the_input_sample_for_sample() {
     let report = json(&run(&[
         input.to_str().unwrap(),
         out.to_str().unwrap(),
-        "--style",
-        "telephone",
         "--mix",
         "0",
         "--json",
@@ -134,6 +132,8 @@ fn keep_latency_delays_the_output_by_the_reported_latency() {
 
 #[test]
 fn styles_are_listed() {
+    // Whichever model is the default (the bundled one, or the built-in styles without ONNX
+    // Runtime), the listing names its styles and always offers `identity`.
     let output = run(&["--list-styles", "--json"]);
     let listing = json(&output);
     let ids: Vec<&str> = listing["styles"]
@@ -142,10 +142,9 @@ fn styles_are_listed() {
         .iter()
         .map(|s| s["id"].as_str().unwrap())
         .collect();
-    assert!(
-        ids.contains(&"identity") && ids.contains(&"warm"),
-        "{ids:?}"
-    );
+    assert!(ids.contains(&"identity"), "{ids:?}");
+    assert!(ids.len() >= 3, "{ids:?}");
+    assert!(listing["model"].as_str().is_some_and(|m| !m.is_empty()));
 }
 
 #[test]
