@@ -33,6 +33,21 @@ class SoundfontData:
     feats: np.ndarray
     #: Frame indices worth training on (inside a piece, not in the gaps).
     valid: np.ndarray
+    #: ``[programs, frames, bands]`` float16 unclamped held band levels after each frame
+    #: (``model.sustain_states``), filled by :meth:`with_sustain` for sustain models.
+    held: np.ndarray | None = None
+
+    def with_sustain(self, programs: list[int], g: Geometry = DEFAULT) -> "SoundfontData":
+        """Computes :attr:`held` for ``programs`` (the other rows stay zero)."""
+        from .model import sustain_states, third_octave_matrix
+
+        if self.held is None:
+            bands = third_octave_matrix(g).shape[0]
+            self.held = np.zeros((len(self.programs), self.feats.shape[1], bands), dtype=np.float16)
+        for p in programs:
+            row = self.programs.index(p)
+            self.held[row] = sustain_states(self.feats[row], g).astype(np.float16)
+        return self
 
 
 def note_stream(seed: int, n_chorales: int, phrase_seconds: float,
@@ -140,15 +155,19 @@ class PairSampler:
         self.n_styles = len(style_programs)
         self.silence = np.float16(analysis.silence_feature(g))
 
-    def batch(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def batch(self, size: int) -> tuple[np.ndarray, ...]:
         """(features ``[B, context, bins]``, style ``[B, n_styles]``, target ``[B, bins]``),
-        all float32; the target is in feature (log-magnitude) units."""
+        all float32; the target is in feature (log-magnitude) units. With sustain data
+        (:meth:`SoundfontData.with_sustain`) a fourth array follows: the recurrent state
+        ``[B, bands]`` the model had before the frame, for the same gain."""
         rng = self.rng
         c = self.context
         bins = self.g.bins
         x = np.empty((size, c, bins), dtype=np.float16)
         y = np.empty((size, bins), dtype=np.float32)
         s = np.zeros((size, self.n_styles), dtype=np.float32)
+        sustain = self.data[0].held is not None
+        held = np.zeros((size, self.data[0].held.shape[-1]), dtype=np.float32) if sustain else None
         which = rng.integers(0, len(self.data), size=size)
         for di, d in enumerate(self.data):
             sel = np.nonzero(which == di)[0]
@@ -160,6 +179,11 @@ class PairSampler:
             k2 = rng.integers(0, self.n_styles, size=len(sel))
             w = np.where(rng.random(len(sel)) < self.morph_fraction, rng.random(len(sel)), 1.0)
             rows = np.asarray(self.style_rows[di])
+            if sustain:
+                before = t - 1
+                ok = before >= 0
+                held[sel] = -100.0  # no state before the first frame: zero after the clamp
+                held[sel[ok]] = d.held[src[ok], before[ok]]
             for j in range(c):
                 tj = t - (c - 1 - j)
                 ok = tj >= 0
@@ -173,4 +197,7 @@ class PairSampler:
         gain = rng.uniform(-self.gain_range_db, self.gain_range_db, size=size)
         xf = add_gain(x, gain, self.g)
         yf = add_gain(y, gain, self.g)
+        if sustain:
+            gain_nepers = (gain * np.log(10) / 20).astype(np.float32)
+            return xf, s, yf, np.maximum(held + gain_nepers[:, None], 0.0)
         return xf, s, yf

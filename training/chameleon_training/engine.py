@@ -2,7 +2,8 @@
 describes (the Rust engine is the real one; this mirrors it for training-side checks).
 
 Because the model is causal, running all frames as one batch gives the same result as the
-streaming engine. The output is latency-compensated (the N - H analysis delay removed).
+streaming engine; a recurrent model (``state_size`` > 0) runs frame by frame, its state fed
+back, starting from zeros. The output is latency-compensated (the N - H analysis delay removed).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class OnnxStyleModel:
         self.output = m["chameleon.output"]
         self.styles = m["chameleon.styles"].split(",")
         self.style_names = m["chameleon.style_names"].split("|")
+        self.state_size = int(m.get("chameleon.state_size", "0"))
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -51,6 +53,15 @@ class OnnxStyleModel:
         """Runs ``[frames, context, bins]`` windows with one style vector; returns outputs."""
         outs: dict[str, list[np.ndarray]] = {}
         names = [o.name for o in self.session.get_outputs()]
+        if self.state_size:
+            state = np.zeros((1, self.state_size), dtype=np.float32)
+            style = style_vec[None, :]
+            for t in range(len(feats_ctx)):
+                feed = {"features": feats_ctx[t:t + 1], "style": style, "state_in": state}
+                for name, value in zip(names, self.session.run(names, feed)):
+                    outs.setdefault(name, []).append(value)
+                state = outs["state_out"][-1]
+            return {k: np.concatenate(v) for k, v in outs.items() if k != "state_out"}
         for i in range(0, len(feats_ctx), batch):
             f = feats_ctx[i:i + batch]
             s = np.repeat(style_vec[None, :], len(f), axis=0)

@@ -4,9 +4,10 @@
         assets/models/chameleon-styles.onnx
 
 The file is one ONNX graph with embedded weights, inputs ``features`` ``[batch, context, bins]``
-and ``style`` ``[batch, n_styles]``, outputs ``mask`` and ``noise`` ``[batch, bins]`` (output kind
-``mask_noise``), a dynamic batch axis, and the format's ``chameleon.*`` metadata. After
-writing, ONNX Runtime's output is checked against PyTorch's.
+and ``style`` ``[batch, n_styles]``, the outputs of the model's kind (``mask`` and ``noise``
+``[batch, bins]`` for ``mask_noise``), ``state_in``/``state_out`` ``[batch, bands]`` for a
+sustain model, a dynamic batch axis, and the format's ``chameleon.*`` metadata. After writing,
+ONNX Runtime's output is checked against PyTorch's.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, v
         "chameleon.feature": FEATURE,
         "chameleon.magnitude_scale": repr(float(g.magnitude_scale)),
         "chameleon.feature_floor": repr(float(g.feature_floor)),
-        "chameleon.output": "mask_noise",
+        "chameleon.output": model.output,
         "chameleon.styles": ",".join(s[0] for s in styles),
         "chameleon.style_names": "|".join(s[1] for s in styles),
         "chameleon.model_name": name,
@@ -55,6 +56,8 @@ def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, v
         "chameleon.author": author,
         "chameleon.extra_latency_samples": "0",
     }
+    if model.state_size:
+        md["chameleon.state_size"] = str(model.state_size)
     if license_:
         md["chameleon.license"] = license_
     return md
@@ -70,11 +73,17 @@ def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, nam
     style[1, :] = 1.0 / model.n_styles
     out.parent.mkdir(parents=True, exist_ok=True)
     batch = torch.export.Dim("batch", min=1, max=64)
+    inputs: tuple[torch.Tensor, ...] = (feats, style)
+    input_names = ["features", "style"]
+    dynamic = {"features": {0: batch}, "style": {0: batch}}
+    if model.state_size:
+        inputs += (torch.rand(2, model.state_size) * 8.0,)
+        input_names.append("state_in")
+        dynamic["state"] = {0: batch}
     torch.onnx.export(
-        model, (feats, style), str(out), dynamo=True, external_data=False,
-        input_names=["features", "style"], output_names=["mask", "noise"],
-        dynamic_shapes={"features": {0: batch}, "style": {0: batch}},
-        opset_version=18, verbose=False,
+        model, inputs, str(out), dynamo=True, external_data=False,
+        input_names=input_names, output_names=model.output_names(),
+        dynamic_shapes=dynamic, opset_version=18, verbose=False,
     )
     proto = onnx.load(str(out))
     del proto.metadata_props[:]
@@ -105,10 +114,15 @@ def check_against_torch(model: StyleModel, path: Path, g: Geometry = DEFAULT,
     for b in batches:
         feats = (rng.normal(size=(b, model.context, g.bins)) * 2.0 - 7.0).astype(np.float32)
         style = rng.dirichlet(np.ones(model.n_styles), size=b).astype(np.float32)
+        feed = {"features": feats, "style": style}
+        args = [torch.from_numpy(feats), torch.from_numpy(style)]
+        if model.state_size:
+            feed["state_in"] = (rng.random((b, model.state_size)) * 8.0).astype(np.float32)
+            args.append(torch.from_numpy(feed["state_in"]))
         with torch.no_grad():
-            tm, tn = model(torch.from_numpy(feats), torch.from_numpy(style))
-        om, on = sess.run(["mask", "noise"], {"features": feats, "style": style})
-        for t, o in ((tm.numpy(), om), (tn.numpy(), on)):
+            expected = [t.numpy() for t in model(*args)]
+        got = sess.run(model.output_names(), feed)
+        for t, o in zip(expected, got):
             # rtol 1e-3, plus an absolute 1e-6 (magnitude_scale units, about -115 dB re full
             # scale) where float rounding of near-silent bins dominates.
             excess = np.abs(t - o) - (1e-3 * np.abs(t) + 1e-6)
@@ -131,14 +145,16 @@ def time_per_hop(path: Path, batch: int = 2, runs: int = 2000) -> dict:
     shape = {i.name: i.shape for i in sess.get_inputs()}
     ctx, bins = shape["features"][1], shape["features"][2]
     n_styles = shape["style"][1]
-    feats = np.full((batch, ctx, bins), -7.0, dtype=np.float32)
-    style = np.full((batch, n_styles), 1.0 / n_styles, dtype=np.float32)
+    feed = {"features": np.full((batch, ctx, bins), -7.0, dtype=np.float32),
+            "style": np.full((batch, n_styles), 1.0 / n_styles, dtype=np.float32)}
+    if "state_in" in shape:
+        feed["state_in"] = np.zeros((batch, shape["state_in"][1]), dtype=np.float32)
     for _ in range(50):
-        sess.run(None, {"features": feats, "style": style})
+        sess.run(None, feed)
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        sess.run(None, {"features": feats, "style": style})
+        sess.run(None, feed)
         times.append(time.perf_counter() - t)
     times = np.array(times) * 1e3
     return {"batch": batch, "median_ms": float(np.median(times)), "p99_ms": float(np.percentile(times, 99))}

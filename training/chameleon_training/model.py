@@ -1,7 +1,7 @@
-"""The style-conditioned spectral model (output kind ``mask_noise`` of docs/model-format.md).
+"""The style-conditioned spectral model (output kinds of docs/model-format.md).
 
-Per frame the model sees the last ``context`` log-magnitude frames and a style vector, and
-returns
+Per frame the model sees the last ``context`` log-magnitude frames and a style vector, and,
+for the default output kind ``mask_noise``, returns
 
 * ``mask``  = exp(style · EQ + residual): a static per-style EQ curve (initialised from the
   data's long-term spectra) times a bounded, input-dependent correction, so the model starts
@@ -12,6 +12,16 @@ returns
 
 Style conditioning is a learned embedding table weighted by the style vector, added to the
 trunk at every block, so a morph is the same network fed a blended vector.
+
+The other output kinds share the trunk: ``mask`` drops the noise branch, and ``magnitude``
+predicts the output log-magnitude as an offset from the input frame's (``ln|Y| = ln(|X| +
+floor) + style · EQ + residual``), so it can create energy where the input has none.
+
+With ``sustain`` the model also carries a recurrent state (``state_in``/``state_out``): per
+1/3-octave band, the input level held at its recent peak and decaying at
+:data:`SUSTAIN_DECAY_DB_PER_S`. How far the current frame lies below that held peak tells the
+network how long a note has been decaying, which the last few frames alone cannot, so a piano
+or guitar source can be held up to the sustain of a bowed, blown or sung target.
 """
 
 from __future__ import annotations
@@ -23,6 +33,47 @@ import torch
 from torch import nn
 
 from .analysis import DEFAULT, Geometry
+
+#: Output kinds this model can be built with (docs/model-format.md).
+OUTPUT_KINDS = ("mask_noise", "mask", "magnitude")
+#: How fast the held band level of the sustain state falls, dB per second.
+SUSTAIN_DECAY_DB_PER_S = 6.0
+#: Band level (magnitude_scale units, natural log) that the sustain state counts from; a zero
+#: state means silence.
+SUSTAIN_FLOOR_LOG = math.log(1e-5)
+#: Lowest unclamped held level kept by :func:`sustain_states`, nepers above the floor.
+SUSTAIN_MIN = -30.0
+
+
+def sustain_decay_per_frame(g: Geometry = DEFAULT) -> float:
+    """Fall of the held level per hop, nepers."""
+    return SUSTAIN_DECAY_DB_PER_S * math.log(10) / 20 * g.hop / g.sample_rate
+
+
+def band_log_level(features: np.ndarray, g: Geometry = DEFAULT) -> np.ndarray:
+    """Per-frame 1/3-octave band level above :data:`SUSTAIN_FLOOR_LOG`, nepers, unclamped:
+    ``0.5 ln(band mean of |X|^2) - floor`` for features ``[..., bins]`` -> ``[..., bands]``
+    (float32, the same arithmetic as the model's graph)."""
+    bands = third_octave_matrix(g).T.astype(np.float32)
+    cur = np.maximum(np.exp(features.astype(np.float32)) - np.float32(g.feature_floor), 0.0)
+    power = (cur * cur) @ bands
+    return (0.5 * np.log(power + np.float32(1e-12)) - np.float32(SUSTAIN_FLOOR_LOG)).astype(np.float32)
+
+
+def sustain_states(features: np.ndarray, g: Geometry = DEFAULT) -> np.ndarray:
+    """Unclamped held band levels after each frame, ``[..., frames, bands]`` float32, for
+    feature streams ``[..., frames, bins]``. The model's ``state_out`` after frame ``t`` is
+    ``max(this[t] + gain, 0)`` for a stream scaled by ``gain`` nepers; the state before frame
+    0 is zero."""
+    level = band_log_level(features, g)
+    decay = np.float32(sustain_decay_per_frame(g))
+    out = np.empty_like(level)
+    held = np.full(level.shape[:-2] + level.shape[-1:], SUSTAIN_MIN, dtype=np.float32)
+    for t in range(level.shape[-2]):
+        held = np.maximum(held - decay, level[..., t, :])
+        held = np.maximum(held, np.float32(SUSTAIN_MIN))
+        out[..., t, :] = held
+    return out
 
 
 def third_octave_matrix(g: Geometry = DEFAULT, low_hz: float = 40.0) -> np.ndarray:
@@ -60,14 +111,18 @@ class StyleModel(nn.Module):
                  blocks: int = 2, g: Geometry = DEFAULT,
                  eq_init: np.ndarray | None = None,
                  feat_mean: np.ndarray | None = None, feat_std: np.ndarray | None = None,
-                 max_residual: float = 2.5):
+                 max_residual: float = 2.5, output: str = "mask_noise", sustain: bool = False):
         super().__init__()
+        if output not in OUTPUT_KINDS:
+            raise ValueError(f"output must be one of {OUTPUT_KINDS}, not {output!r}")
         bins = g.bins
         self.n_styles = n_styles
         self.context = context
         self.bins = bins
+        self.output = output
         self.hparams = dict(n_styles=n_styles, context=context, frame_dim=frame_dim,
-                            hidden=hidden, blocks=blocks, max_residual=max_residual)
+                            hidden=hidden, blocks=blocks, max_residual=max_residual,
+                            output=output, sustain=sustain)
         self.floor = float(g.feature_floor)
         self.max_residual = float(max_residual)
         mean = np.full(bins, math.log(1e-3)) if feat_mean is None else feat_mean
@@ -77,6 +132,9 @@ class StyleModel(nn.Module):
         bands = third_octave_matrix(g)
         self.register_buffer("band_mean", torch.tensor(bands.T, dtype=torch.float32))
         self.register_buffer("band_member", torch.tensor((bands > 0).astype(np.float32)))
+        #: Width of the recurrent state (one held level per band), 0 without sustain.
+        self.state_size = bands.shape[0] if sustain else 0
+        self.sustain_decay = sustain_decay_per_frame(g)
         self.frame_proj = nn.Linear(bins, frame_dim)
         self.in_proj = nn.Linear(context * frame_dim, hidden)
         self.style_emb = nn.Parameter(torch.randn(blocks + 1, n_styles, hidden) * 0.1)
@@ -84,42 +142,85 @@ class StyleModel(nn.Module):
             nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, hidden))
             for _ in range(blocks)
         )
+        if self.state_size:
+            self.sustain_proj = nn.Linear(self.state_size, hidden)
         self.mask_head = nn.Linear(hidden, bins)
-        self.noise_head = nn.Linear(hidden, bins)
+        heads = [self.mask_head]
         eq = np.zeros((n_styles, bins)) if eq_init is None else eq_init
         self.eq = nn.Parameter(torch.tensor(eq, dtype=torch.float32))
-        self.noise_bias = nn.Parameter(torch.full((n_styles, bins), -4.0))
-        for head in (self.mask_head, self.noise_head):
+        if output == "mask_noise":
+            self.noise_head = nn.Linear(hidden, bins)
+            self.noise_bias = nn.Parameter(torch.full((n_styles, bins), -4.0))
+            heads.append(self.noise_head)
+        for head in heads:
             nn.init.zeros_(head.weight)
             nn.init.zeros_(head.bias)
         for block in self.blocks:
             nn.init.zeros_(block[2].weight)
             nn.init.zeros_(block[2].bias)
 
-    def forward(self, features: torch.Tensor, style: torch.Tensor):
-        """``features`` ``[B, context, bins]``, ``style`` ``[B, n_styles]`` ->
-        (``mask`` ``[B, bins]``, ``noise`` ``[B, bins]`` in magnitude_scale units)."""
+    def forward(self, features: torch.Tensor, style: torch.Tensor,
+                state: torch.Tensor | None = None) -> tuple[torch.Tensor, ...]:
+        """``features`` ``[B, context, bins]``, ``style`` ``[B, n_styles]`` and, with sustain,
+        ``state`` ``[B, state_size]`` -> the outputs of the model's kind, in the format's
+        order: ``(mask, noise)``, ``(mask,)`` or ``(magnitude,)`` (noise and magnitude in
+        magnitude_scale units), followed by ``state_out`` with sustain."""
         x = (features - self.feat_mean) / self.feat_std
         h = torch.nn.functional.gelu(self.frame_proj(x))
         h = h.reshape(h.shape[0], -1)
-        z = torch.nn.functional.gelu(self.in_proj(h) + style @ self.style_emb[0])
+        pre = self.in_proj(h) + style @ self.style_emb[0]
+        state_out = None
+        if self.state_size:
+            if state is None:
+                state = torch.zeros(features.shape[0], self.state_size, dtype=features.dtype)
+            cur = torch.clamp(torch.exp(features[:, -1, :]) - self.floor, min=0.0)
+            level = 0.5 * torch.log((cur * cur) @ self.band_mean + 1e-12) - SUSTAIN_FLOOR_LOG
+            level = torch.clamp(level, min=0.0)
+            state_out = torch.maximum(state - self.sustain_decay, level)
+            # Nepers below the held peak, scaled to about unit range.
+            pre = pre + self.sustain_proj((state_out - level) * 0.25)
+        z = torch.nn.functional.gelu(pre)
         for i, block in enumerate(self.blocks):
             z = z + block(z + style @ self.style_emb[i + 1])
         residual = self.max_residual * torch.tanh(self.mask_head(z) / self.max_residual)
-        log_mask = style @ self.eq + residual
-        mask = torch.exp(torch.clamp(log_mask, -14.0, 4.0))
-        cur = torch.clamp(torch.exp(features[:, -1, :]) - self.floor, min=0.0)
-        env = torch.sqrt(torch.clamp((cur * cur) @ self.band_mean @ self.band_member, min=1e-12))
-        log_noise = style @ self.noise_bias + self.noise_head(z)
-        noise = env * torch.exp(torch.clamp(log_noise, -14.0, 2.0))
-        return mask, noise
+        log_gain = style @ self.eq + residual
+        if self.output == "magnitude":
+            magnitude = torch.exp(torch.clamp(features[:, -1, :] + log_gain, -25.0, 4.0))
+            outputs: tuple[torch.Tensor, ...] = (magnitude,)
+        else:
+            mask = torch.exp(torch.clamp(log_gain, -14.0, 4.0))
+            outputs = (mask,)
+            if self.output == "mask_noise":
+                cur = torch.clamp(torch.exp(features[:, -1, :]) - self.floor, min=0.0)
+                env = torch.sqrt(torch.clamp((cur * cur) @ self.band_mean @ self.band_member, min=1e-12))
+                log_noise = style @ self.noise_bias + self.noise_head(z)
+                outputs = (mask, env * torch.exp(torch.clamp(log_noise, -14.0, 2.0)))
+        if state_out is not None:
+            outputs = outputs + (state_out,)
+        return outputs
+
+    def output_names(self) -> list[str]:
+        """ONNX output names, in the order :meth:`forward` returns them."""
+        names = {"mask_noise": ["mask", "noise"], "mask": ["mask"], "magnitude": ["magnitude"]}[self.output]
+        return names + (["state_out"] if self.state_size else [])
+
+    def magnitude_from_outputs(self, features: torch.Tensor, outputs: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """Expected output magnitude (magnitude_scale units) ``[B, bins]`` of the engine's
+        resynthesis, from :meth:`forward`'s ``outputs`` for ``features`` (random-phase noise
+        adds in power)."""
+        if self.output == "magnitude":
+            return outputs[0]
+        noise = outputs[1] if self.output == "mask_noise" else None
+        return predicted_magnitude(features[:, -1], outputs[0], noise, self.floor)
 
 
-def predicted_magnitude(features_cur: torch.Tensor, mask: torch.Tensor, noise: torch.Tensor,
+def predicted_magnitude(features_cur: torch.Tensor, mask: torch.Tensor, noise: torch.Tensor | None,
                         floor: float) -> torch.Tensor:
     """Expected output magnitude (magnitude_scale units) of ``mask · X + noise · e^{iφ}`` with
-    random φ: ``sqrt((mask |X|)^2 + noise^2)``."""
+    random φ: ``sqrt((mask |X|)^2 + noise^2)`` (``mask · |X|`` without noise)."""
     cur = torch.clamp(torch.exp(features_cur) - floor, min=0.0)
+    if noise is None:
+        return mask * cur
     return torch.sqrt((mask * cur) ** 2 + noise ** 2 + 1e-20)
 
 

@@ -189,15 +189,18 @@ def main(argv=None) -> Path:
         idx = keep[name]
         p.register_hook(lambda g, idx=idx: _zero_rows(g, idx))
     opt = torch.optim.Adam(params.values(), lr=3e-3)
+    if model.state_size:
+        for d in data:
+            d.with_sustain(sources)
     sampler = data_mod.PairSampler(data, sources, [target], model.context, seed=3, morph_fraction=0.0)
     bands = torch.tensor(third_octave_matrix(), dtype=torch.float32)
     bar = tqdm(range(args.steps), desc=f"train {args.ident}")
     for _ in bar:
-        x, s1, y = sampler.batch(args.batch)
+        x, s1, y, *state = sampler.batch(args.batch)
         s = np.zeros((len(x), n + 1), dtype=np.float32)
         s[:, n] = s1[:, 0]
         fine, env = spectral_loss(model, torch.from_numpy(x), torch.from_numpy(s), torch.from_numpy(y),
-                                  bands, DEFAULT.feature_floor)
+                                  bands, DEFAULT.feature_floor, *(torch.from_numpy(a) for a in state))
         loss = fine + env
         opt.zero_grad()
         loss.backward()

@@ -29,7 +29,7 @@ from tqdm import tqdm
 from . import data as data_mod
 from . import render
 from .analysis import DEFAULT, Geometry
-from .model import StyleModel, count_parameters, predicted_magnitude, third_octave_matrix
+from .model import OUTPUT_KINDS, StyleModel, count_parameters, third_octave_matrix
 from .styles import SOURCE_PROGRAMS, STYLES, Style
 
 #: Floor (magnitude_scale units) inside the training loss logs: about 50 dB below a loud
@@ -49,6 +49,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--frame-dim", type=int, default=96)
     ap.add_argument("--blocks", type=int, default=2)
+    ap.add_argument("--output", default="mask_noise", choices=list(OUTPUT_KINDS),
+                    help="output kind (docs/model-format.md)")
+    ap.add_argument("--sustain", action=argparse.BooleanOptionalAction, default=True,
+                    help="carry the held-band-level recurrent state (chameleon_training.model)")
     ap.add_argument("--chorales", type=int, default=10, help="training chorales per soundfont")
     ap.add_argument("--phrase-seconds", type=float, default=120.0, help="generated phrases per soundfont, s")
     ap.add_argument("--soundfonts", default=",".join(render.TRAIN_SOUNDFONTS))
@@ -65,10 +69,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def spectral_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, y: torch.Tensor,
-                  bands: torch.Tensor, floor: float) -> tuple[torch.Tensor, torch.Tensor]:
+                  bands: torch.Tensor, floor: float,
+                  state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(fine log-spectral L1, 1/3-octave envelope L1), both in natural-log amplitude units."""
-    mask, noise = model(x, s)
-    pred = predicted_magnitude(x[:, -1], mask, noise, floor)
+    core = model.module if hasattr(model, "module") else model  # DistributedDataParallel
+    pred = core.magnitude_from_outputs(x, model(x, s, state))
     target = torch.clamp(torch.exp(y) - floor, min=0.0)
     fine = (torch.log(pred + LOSS_FLOOR) - torch.log(target + LOSS_FLOOR)).abs().mean()
     pb = (pred * pred) @ bands.T
@@ -190,6 +195,7 @@ def main(argv=None) -> Path:
         mean, std = feature_stats(data, sources)
         model = StyleModel(len(styles), context=args.context, frame_dim=args.frame_dim,
                            hidden=args.hidden, blocks=args.blocks, g=g, eq_init=eq,
+                           output=args.output, sustain=args.sustain,
                            feat_mean=mean, feat_std=std)
     model.to(device)
     net = model
@@ -203,6 +209,9 @@ def main(argv=None) -> Path:
     warm = min(200, args.steps // 10 + 1)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda k: min(1.0, (k + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(k, args.steps) / args.steps)))
+    if model.state_size:
+        for d in data:
+            d.with_sustain(sources, g)
     sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=args.seed + 17 * rank, g=g)
     val_sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=999, g=g,
                                        morph_fraction=0.0)
@@ -223,8 +232,8 @@ def main(argv=None) -> Path:
     for step in bar:
         if stop["now"]:
             break
-        x, s, y = (torch.from_numpy(a).to(device) for a in sampler.batch(args.batch))
-        fine, env = spectral_loss(net, x, s, y, bands, g.feature_floor)
+        x, s, y, *state = (torch.from_numpy(a).to(device) for a in sampler.batch(args.batch))
+        fine, env = spectral_loss(net, x, s, y, bands, g.feature_floor, *state)
         loss = fine + args.env_weight * env
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -236,7 +245,8 @@ def main(argv=None) -> Path:
         n_acc += 1
         if main_proc and ((step + 1) % args.log_every == 0 or step + 1 == args.steps or stop["now"]):
             with torch.no_grad():
-                vf, ve = spectral_loss(model, *val, bands, g.feature_floor)
+                vx, vs, vy, *vstate = val
+                vf, ve = spectral_loss(model, vx, vs, vy, bands, g.feature_floor, *vstate)
             rows.append(dict(step=step + 1, train_fine=acc_f / n_acc, train_env=acc_e / n_acc,
                              val_fine=float(vf), val_env=float(ve),
                              seconds=round(time.time() - t_train, 1)))

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from chameleon_training import analysis, engine, export, midi, render, train
+from chameleon_training.model import third_octave_matrix
 from eval import rust_engine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,6 +58,8 @@ def test_export_has_the_format_metadata_and_tensors(tiny):
     assert required <= set(meta), f"missing {required - set(meta)}"
     assert {k for k in meta if k.startswith("chameleon.")} <= known
     assert meta["chameleon.output"] == "mask_noise"
+    bands = third_octave_matrix().shape[0]
+    assert int(meta["chameleon.state_size"]) == bands
     assert meta["chameleon.styles"] == "strings,flute"
     assert meta["chameleon.style_names"] == "String Ensemble|Flute"
     assert int(meta["chameleon.context_frames"]) == 4
@@ -65,8 +68,8 @@ def test_export_has_the_format_metadata_and_tensors(tiny):
         not t.HasField("data_location") or t.data_location == onnx.TensorProto.DEFAULT
         for t in proto.graph.initializer)
     ins = {i.name: i for i in proto.graph.input}
-    assert set(ins) == {"features", "style"}
-    assert {o.name for o in proto.graph.output} == {"mask", "noise"}
+    assert set(ins) == {"features", "style", "state_in"}
+    assert {o.name for o in proto.graph.output} == {"mask", "noise", "state_out"}
     dims = ins["features"].type.tensor_type.shape.dim
     assert not dims[0].HasField("dim_value"), "batch axis must be dynamic"
     assert [d.dim_value for d in dims[1:]] == [4, 513]
