@@ -145,7 +145,7 @@ impl Plugin for Chameleon {
     /// force at its start; the engine reads them at its next hop.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = nice_plug_egui::EguiEditor<editor::ChameleonEditor>;
+    type Editor = editor::persisted_size::PersistedSizeEditor;
     type SysExMessage = ();
     type BackgroundTask = ();
 

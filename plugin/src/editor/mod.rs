@@ -11,6 +11,7 @@
 
 pub mod feed;
 pub mod model_picker;
+pub mod persisted_size;
 pub mod spectrogram;
 pub mod spectrum;
 pub mod status_panel;
@@ -26,8 +27,8 @@ use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::prelude::{Enum, Param, ParamSetter};
 use nice_plug_egui::{
-    create_egui_editor, resizable_window::ResizableWindow, EguiEditor, EguiEditorState,
-    EguiNiceSettings, NiceEguiApp, RepaintNotifier,
+    create_egui_editor, resizable_window::ResizableWindow, EguiEditorState, EguiNiceSettings,
+    NiceEguiApp, RepaintNotifier,
 };
 
 use crate::params::{ChameleonParams, Device, EditorSize};
@@ -35,6 +36,7 @@ use crate::status::EngineStatus;
 use crate::style_names::StyleNames;
 
 use self::model_picker::ModelPicker;
+use self::persisted_size::PersistedSizeEditor;
 use self::spectrogram::LiveView;
 use self::status_panel::CounterBaseline;
 
@@ -478,9 +480,6 @@ pub struct ChameleonEditor {
     view: EditorView,
     gui: Option<GuiContext>,
     size: Arc<EditorSize>,
-    egui_state: Arc<EguiEditorState>,
-    /// A persisted size to ask for on the first frame after opening, in logical pixels.
-    restore: Option<Vec2>,
 }
 
 impl NiceEguiApp for ChameleonEditor {
@@ -492,21 +491,10 @@ impl NiceEguiApp for ChameleonEditor {
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&egui_ctx);
         self.gui = Some(nice_gui_ctx);
-        // The window opens at the size the editor was created with; a project loaded since
-        // may have stored another.
-        let (w, h) = self.size.get();
-        let open = self.egui_state.logical_size();
-        if (open.width - w as f32).abs() > 1.0 || (open.height - h as f32).abs() > 1.0 {
-            self.restore = Some(Vec2::new(w as f32, h as f32));
-        }
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut nice_plug_egui::Frame) {
-        if let Some(size) = self.restore.take() {
-            ui.ctx()
-                .send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
-        }
         let Some(gui) = self.gui.clone() else {
             return;
         };
@@ -523,9 +511,10 @@ impl NiceEguiApp for ChameleonEditor {
     }
 }
 
-/// Creates the editor for a plugin whose parts are `shared`, opening at the persisted size.
-/// The live-view feed runs while its window is open.
-pub fn create(shared: EditorShared) -> Option<EguiEditor<ChameleonEditor>> {
+/// Creates the editor for a plugin whose parts are `shared`, opening at the persisted size
+/// (also after a project with another size is loaded). The live-view feed runs while its
+/// window is open.
+pub fn create(shared: EditorShared) -> Option<PersistedSizeEditor> {
     let size = Arc::clone(&shared.params.editor_size);
     let (w, h) = size.get();
     let egui_state = EguiEditorState::from_size(LogicalSize::new(w as f32, h as f32), 1.0);
@@ -533,9 +522,7 @@ pub fn create(shared: EditorShared) -> Option<EguiEditor<ChameleonEditor>> {
     let app = ChameleonEditor {
         view: EditorView::new(shared),
         gui: None,
-        size,
-        egui_state: Arc::clone(&egui_state),
-        restore: None,
+        size: Arc::clone(&size),
     };
     let settings = EguiNiceSettings::default()
         .with_tile("Chameleon")
@@ -543,5 +530,11 @@ pub fn create(shared: EditorShared) -> Option<EguiEditor<ChameleonEditor>> {
             nice_plug::editor::ResizeHint::resizable()
                 .with_min_logical_size(LogicalSize::new(MIN_SIZE.0, MIN_SIZE.1)),
         );
-    create_egui_editor(egui_state, RepaintNotifier::new(), settings, app)
+    let egui = create_egui_editor(
+        Arc::clone(&egui_state),
+        RepaintNotifier::new(),
+        settings,
+        app,
+    )?;
+    Some(PersistedSizeEditor::new(egui, egui_state, size))
 }
