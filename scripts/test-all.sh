@@ -41,8 +41,10 @@ done < <(
     f=$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || echo 0)
     echo "${p:-0} ${f:-0}"
   done
-  # The host and fault suites' own closing lines: "N passed, N failed".
-  grep -hE '^[0-9]+ passed, [0-9]+ failed$' "$logs"/*.log | sed -E 's/([0-9]+) passed, ([0-9]+) failed/\1 \2/'
+  # The host and fault suites' own closing lines: "N passed, N failed", or with the suite's
+  # name in front ("gui: N passed, N failed").
+  grep -hE '^([a-z][a-z0-9 -]*: )?[0-9]+ passed, [0-9]+ failed$' "$logs"/*.log |
+    sed -E 's/.*\b([0-9]+) passed, ([0-9]+) failed$/\1 \2/'
 )
 echo "all test suites finished"
 echo "test-all: $passed passed, $failed failed"

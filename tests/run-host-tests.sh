@@ -6,7 +6,10 @@
 # Runs each host twice: with the bundled model and ONNX Runtime (when `target/onnxruntime/`
 # holds it), and with no ONNX Runtime anywhere (the plugin must play the built-in styles and say
 # why). The CLAP checks also run against a debug build with `assert_process_allocs`, which aborts
-# on any allocation inside `process()`. Exits non-zero if anything fails.
+# on any allocation inside `process()`. The editor check opens the CLAP's GUI inside the host's
+# own X11 window under Xvfb (tests/clap-host/src/bin/gui.rs), prints `gui: N passed, N failed`
+# and saves a screenshot to target/host-tests/editor-in-clap-host.png. Exits non-zero if anything
+# fails.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,6 +33,7 @@ CARGO_TARGET_DIR="$ROOT/target/alloc-check" \
     cargo build -j"$JOBS" -p chameleon --lib --features assert_process_allocs
 RENDER="$ROOT/target/release/chameleon-render"
 CLAP_HOST="$ROOT/target/debug/chameleon-clap-host"
+GUI_HOST="$ROOT/target/debug/gui"
 DEBUG_CLAP="$OUT/Chameleon-debug.clap"
 cp "$ROOT/target/alloc-check/debug/libchameleon.so" "$DEBUG_CLAP"
 
@@ -97,6 +101,22 @@ run clap-with-model "${WITH_MODEL[@]}" "$CLAP_HOST" "$BUNDLED/Chameleon.clap"
 run clap-no-runtime "${NO_RUNTIME[@]}" "$CLAP_HOST" "$BARE/Chameleon.clap"
 expect_reason clap-no-runtime "built-in styles play"
 run clap-alloc-checked "${WITH_MODEL[@]}" "$CLAP_HOST" "$DEBUG_CLAP"
+
+# The editor in the host's window, under a virtual X server whose screen holds the editor at
+# scale 2. The timeout keeps a hung window system from holding up the run.
+echo "== gui (the CLAP's editor in the host's X11 window, under Xvfb)"
+if timeout -k 10 300 xvfb-run -a -s "-screen 0 2560x1600x24" "${WITH_MODEL[@]}" "$GUI_HOST" \
+    "$BUNDLED/Chameleon.clap" --screenshot "$OUT/editor-in-clap-host.png" > "$OUT/gui.log" 2>&1; then
+    echo "   passed ($OUT/gui.log, screenshot $OUT/editor-in-clap-host.png)"
+else
+    grep -E "^FAIL|panicked" "$OUT/gui.log" | head -n 20 || true
+    tail -n 5 "$OUT/gui.log" | grep -v '^gui: ' || true
+    echo "   FAILED ($OUT/gui.log)"
+    FAILED=1
+fi
+# The closing line, once, for test-all's total (a run that died before printing it is a failure).
+grep -m1 -E '^gui: [0-9]+ passed, [0-9]+ failed$' "$OUT/gui.log" || echo "gui: 0 passed, 1 failed"
+
 run pedalboard-with-model "${WITH_MODEL[@]}" "$VENV/bin/python" "$ROOT/tests/pedalboard/test_vst3.py" \
     "$BUNDLED/Chameleon.vst3" "$RENDER" "$OUT/pedalboard-with-model"
 run pedalboard-no-runtime "${NO_RUNTIME[@]}" "$VENV/bin/python" "$ROOT/tests/pedalboard/test_vst3.py" \

@@ -2,14 +2,39 @@
 
 use std::ffi::CStr;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
+use clack_extensions::gui::{GuiSize, HostGui, HostGuiImpl};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
+
+/// What the plugin asked of the host's editor window since the host last looked.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct GuiRequests {
+    /// The last size the plugin asked for, in the window's pixels.
+    pub resize: Option<GuiSize>,
+    /// The plugin asked to be shown.
+    pub show: bool,
+    /// The plugin asked to be hidden.
+    pub hide: bool,
+    /// The plugin said its window was closed; `Some(true)` if the host must destroy it.
+    pub closed: Option<bool>,
+    /// The plugin's resize hints changed.
+    pub hints_changed: bool,
+}
 
 /// Host callbacks shared across threads.
 pub struct Shared {
     callback_requested: AtomicBool,
     restart_requested: AtomicBool,
+    gui: Mutex<GuiRequests>,
+}
+
+impl Shared {
+    fn gui(&self, f: impl FnOnce(&mut GuiRequests)) {
+        // A poisoned lock only means a panic elsewhere; the requests are still plain data.
+        f(&mut self.gui.lock().unwrap_or_else(|e| e.into_inner()));
+    }
 }
 
 impl SharedHandler<'_> for Shared {
@@ -24,6 +49,33 @@ impl SharedHandler<'_> for Shared {
     }
 }
 
+// NOTE: a host accepts these requests and acts on them later on its main thread
+// (`Instance::take_gui_requests`), as a DAW does: they may come from any thread.
+impl HostGuiImpl for Shared {
+    fn resize_hints_changed(&self) {
+        self.gui(|g| g.hints_changed = true);
+    }
+
+    fn request_resize(&self, new_size: GuiSize) -> Result<(), HostError> {
+        self.gui(|g| g.resize = Some(new_size));
+        Ok(())
+    }
+
+    fn request_show(&self) -> Result<(), HostError> {
+        self.gui(|g| g.show = true);
+        Ok(())
+    }
+
+    fn request_hide(&self) -> Result<(), HostError> {
+        self.gui(|g| g.hide = true);
+        Ok(())
+    }
+
+    fn closed(&self, was_destroyed: bool) {
+        self.gui(|g| g.closed = Some(was_destroyed));
+    }
+}
+
 /// The test host.
 pub struct TestHost;
 
@@ -31,6 +83,10 @@ impl HostHandlers for TestHost {
     type Shared<'a> = Shared;
     type MainThread<'a> = ();
     type AudioProcessor<'a> = ();
+
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder.register::<HostGui>();
+    }
 }
 
 /// A plugin instance with its host.
@@ -52,6 +108,7 @@ impl Instance {
             |_| Shared {
                 callback_requested: AtomicBool::new(false),
                 restart_requested: AtomicBool::new(false),
+                gui: Mutex::new(GuiRequests::default()),
             },
             |_| (),
             entry,
@@ -65,6 +122,15 @@ impl Instance {
     /// The plugin's main-thread handle.
     pub fn plugin_handle(&mut self) -> PluginMainThreadHandle<'_> {
         self.plugin.plugin_handle()
+    }
+
+    /// What the plugin asked of its editor window since the last call.
+    pub fn take_gui_requests(&mut self) -> GuiRequests {
+        self.plugin.access_shared_handler(|s| {
+            let mut taken = GuiRequests::default();
+            s.gui(|g| taken = std::mem::take(g));
+            taken
+        })
     }
 
     /// Runs the main-thread callback if the plugin asked for one.

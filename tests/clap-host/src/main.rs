@@ -11,23 +11,17 @@
 //! compares, and feeds random and truncated state bytes expecting a clean refusal. It prints
 //! one line per check and exits non-zero if any fails.
 
-mod host;
-mod rng;
-
-use std::ffi::CStr;
 use std::process::ExitCode;
 
+use chameleon_clap_host::host::{Instance, Session};
+use chameleon_clap_host::params::{find, list_params, param_text, param_value, text_value, Param};
+use chameleon_clap_host::report::Report;
+use chameleon_clap_host::rng::Rng;
+use chameleon_clap_host::state::{load_state, save_state};
+use chameleon_clap_host::PLUGIN_ID;
 use clack_extensions::latency::PluginLatency;
-use clack_extensions::params::{ParamInfoBuffer, PluginParams};
-use clack_extensions::state::PluginState;
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
-
-use host::{Instance, Session};
-use rng::Rng;
-
-/// The plugin's CLAP ID.
-const PLUGIN_ID: &CStr = c"audio.chameleon.style-transfer";
 
 /// Parameters every build must expose, by display name.
 const EXPECTED_PARAMS: &[&str] = &[
@@ -43,110 +37,9 @@ const EXPECTED_PARAMS: &[&str] = &[
     "Pad Y",
 ];
 
-/// Collects check results.
-#[derive(Default)]
-struct Report {
-    failures: Vec<String>,
-}
-
-impl Report {
-    fn check(&mut self, ok: bool, what: impl AsRef<str>) {
-        let what = what.as_ref();
-        if ok {
-            println!("ok    {what}");
-        } else {
-            println!("FAIL  {what}");
-            self.failures.push(what.to_owned());
-        }
-    }
-}
-
-/// One parameter as the host sees it.
-#[derive(Debug, Clone)]
-struct Param {
-    id: ClapId,
-    name: String,
-    min: f64,
-    max: f64,
-    default: f64,
-}
-
-fn list_params(instance: &mut Instance) -> Vec<Param> {
-    let Some(params) = instance.plugin_handle().get_extension::<PluginParams>() else {
-        return Vec::new();
-    };
-    let handle = instance.plugin_handle();
-    let mut out = Vec::new();
-    for index in 0..params.count(&handle) {
-        let mut buffer = ParamInfoBuffer::new();
-        if let Some(info) = params.get_info(&handle, index, &mut buffer) {
-            out.push(Param {
-                id: info.id,
-                name: String::from_utf8_lossy(info.name).into_owned(),
-                min: info.min_value,
-                max: info.max_value,
-                default: info.default_value,
-            });
-        }
-    }
-    out
-}
-
-fn param_text(instance: &mut Instance, id: ClapId, value: f64) -> String {
-    let Some(params) = instance.plugin_handle().get_extension::<PluginParams>() else {
-        return String::new();
-    };
-    let mut buffer = [0u8; 256];
-    match params.value_to_text(&instance.plugin_handle(), id, value, &mut buffer) {
-        Ok(text) => String::from_utf8_lossy(text)
-            .trim_end_matches('\0')
-            .to_owned(),
-        Err(_) => String::new(),
-    }
-}
-
-/// The host value for `text` (CLAP hosts may see normalised values, so never assume units).
-fn text_value(instance: &mut Instance, id: ClapId, text: &str) -> f64 {
-    let Some(params) = instance.plugin_handle().get_extension::<PluginParams>() else {
-        return f64::NAN;
-    };
-    let Ok(text) = std::ffi::CString::new(text) else {
-        return f64::NAN;
-    };
-    params
-        .text_to_value(&instance.plugin_handle(), id, &text)
-        .unwrap_or(f64::NAN)
-}
-
-fn param_value(instance: &mut Instance, id: ClapId) -> Option<f64> {
-    let params = instance.plugin_handle().get_extension::<PluginParams>()?;
-    params.get_value(&instance.plugin_handle(), id)
-}
-
-fn find<'a>(params: &'a [Param], name: &str) -> &'a Param {
-    params
-        .iter()
-        .find(|p| p.name == name)
-        .unwrap_or_else(|| panic!("no parameter named {name}"))
-}
-
 fn latency(instance: &mut Instance) -> Option<u32> {
     let ext = instance.plugin_handle().get_extension::<PluginLatency>()?;
     Some(ext.get(&instance.plugin_handle()))
-}
-
-fn save_state(instance: &mut Instance) -> Option<Vec<u8>> {
-    let ext = instance.plugin_handle().get_extension::<PluginState>()?;
-    let mut bytes = Vec::new();
-    ext.save(&instance.plugin_handle(), &mut bytes).ok()?;
-    Some(bytes)
-}
-
-fn load_state(instance: &mut Instance, bytes: &[u8]) -> bool {
-    let Some(ext) = instance.plugin_handle().get_extension::<PluginState>() else {
-        return false;
-    };
-    ext.load(&instance.plugin_handle(), &mut &bytes[..]).is_ok()
 }
 
 fn rms(x: &[f32]) -> f64 {
