@@ -78,8 +78,9 @@ def sustain_states(features: np.ndarray, g: Geometry = DEFAULT) -> np.ndarray:
 
 def third_octave_matrix(g: Geometry = DEFAULT, low_hz: float = 40.0) -> np.ndarray:
     """``[bands, bins]`` row-normalised band-averaging matrix: 1/3-octave bands from
-    ``low_hz`` to Nyquist; bins below ``low_hz`` join the first band. Every bin belongs to
-    exactly one band, and every band holds at least one bin."""
+    ``low_hz`` to Nyquist, after a first band of the bins below ``low_hz`` (at N = 1024 and
+    48 kHz, the DC bin alone). Every bin belongs to exactly one band, and every band holds at
+    least one bin."""
     freqs = np.arange(g.bins) * g.sample_rate / g.fft_size
     edges = [0.0]
     f = low_hz

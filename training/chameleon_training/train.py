@@ -46,10 +46,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--context", type=int, default=6, help="causal context frames")
     ap.add_argument("--env-weight", type=float, default=1.0,
                     help="weight of the 1/3-octave envelope loss against the per-bin loss")
+    ap.add_argument("--env-loss", default="l1", choices=["l1", "rms"],
+                    help="envelope loss per frame: mean absolute band error, or its RMS over bands "
+                         "(as the evaluation's envelope LSD weighs it)")
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--frame-dim", type=int, default=96)
     ap.add_argument("--blocks", type=int, default=2)
-    ap.add_argument("--output", default="mask_noise", choices=list(OUTPUT_KINDS),
+    ap.add_argument("--output", default="magnitude", choices=list(OUTPUT_KINDS),
                     help="output kind (docs/model-format.md)")
     ap.add_argument("--sustain", action=argparse.BooleanOptionalAction, default=True,
                     help="carry the held-band-level recurrent state (chameleon_training.model)")
@@ -69,16 +72,21 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def spectral_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, y: torch.Tensor,
-                  bands: torch.Tensor, floor: float,
-                  state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """(fine log-spectral L1, 1/3-octave envelope L1), both in natural-log amplitude units."""
+                  bands: torch.Tensor, floor: float, state: torch.Tensor | None = None,
+                  env_loss: str = "l1") -> tuple[torch.Tensor, torch.Tensor]:
+    """(fine log-spectral L1, 1/3-octave envelope error), both in natural-log amplitude units;
+    the envelope error is L1, or with ``env_loss="rms"`` the per-frame RMS over bands."""
     core = model.module if hasattr(model, "module") else model  # DistributedDataParallel
     pred = core.magnitude_from_outputs(x, model(x, s, state))
     target = torch.clamp(torch.exp(y) - floor, min=0.0)
     fine = (torch.log(pred + LOSS_FLOOR) - torch.log(target + LOSS_FLOOR)).abs().mean()
     pb = (pred * pred) @ bands.T
     tb = (target * target) @ bands.T
-    env = 0.5 * (torch.log(pb + LOSS_FLOOR ** 2) - torch.log(tb + LOSS_FLOOR ** 2)).abs().mean()
+    diff = 0.5 * (torch.log(pb + LOSS_FLOOR ** 2) - torch.log(tb + LOSS_FLOOR ** 2))
+    if env_loss == "rms":
+        env = torch.sqrt((diff * diff).mean(dim=1) + 1e-8).mean()
+    else:
+        env = diff.abs().mean()
     return fine, env
 
 
@@ -233,7 +241,7 @@ def main(argv=None) -> Path:
         if stop["now"]:
             break
         x, s, y, *state = (torch.from_numpy(a).to(device) for a in sampler.batch(args.batch))
-        fine, env = spectral_loss(net, x, s, y, bands, g.feature_floor, *state)
+        fine, env = spectral_loss(net, x, s, y, bands, g.feature_floor, *state, env_loss=args.env_loss)
         loss = fine + args.env_weight * env
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -246,7 +254,8 @@ def main(argv=None) -> Path:
         if main_proc and ((step + 1) % args.log_every == 0 or step + 1 == args.steps or stop["now"]):
             with torch.no_grad():
                 vx, vs, vy, *vstate = val
-                vf, ve = spectral_loss(model, vx, vs, vy, bands, g.feature_floor, *vstate)
+                vf, ve = spectral_loss(model, vx, vs, vy, bands, g.feature_floor, *vstate,
+                                       env_loss=args.env_loss)
             rows.append(dict(step=step + 1, train_fine=acc_f / n_acc, train_env=acc_e / n_acc,
                              val_fine=float(vf), val_env=float(ve),
                              seconds=round(time.time() - t_train, 1)))

@@ -185,6 +185,7 @@ def main(argv=None) -> dict:
                 for kind, m, audio in (("identity", xm, x), ("match_eq", em, eq), ("model", ym, y)):
                     row[f"lsd_{kind}"] = metrics.lsd(m, tm)
                     row[f"env_{kind}"] = metrics.envelope_lsd(m, tm)
+                    row[f"envdc_{kind}"] = metrics.envelope_lsd(m, tm, metrics.ENVELOPE_BANDS_WITH_DC)
                     pred = clf.predict(chunk_features(m))
                     row[f"clf_{kind}"] = float(np.mean(pred == k)) if len(pred) else float("nan")
                     row[f"chroma_{kind}"] = metrics.chroma_correlation(x, audio)
@@ -307,6 +308,7 @@ def summarise(result: dict, styles) -> dict:
                      f"{v['env_identity']:7.2f} {v['env_match_eq']:7.2f} {v['env_model']:7.2f}")
     lines.append(f"{'mean':14s} {mean['lsd_identity']:7.2f} {mean['lsd_match_eq']:7.2f} {mean['lsd_model']:7.2f} "
                  f"{mean['env_identity']:7.2f} {mean['env_match_eq']:7.2f} {mean['env_model']:7.2f}")
+    bar["env_with_dc_ratio"] = mean["envdc_model"] / mean["envdc_match_eq"] if "envdc_model" in mean else None
     lines.append(f"model/match-EQ: LSD {bar['lsd_ratio']:.3f} (bar 0.90), envelope {bar['env_ratio']:.3f} (bar 0.80); "
                  f"worse than EQ: LSD {bar['worse_lsd']}, env {bar['worse_env']}; bar met: {bar['met']}")
     return dict(per_style=per_style, mean=mean, bar=bar, text="\n".join(lines))

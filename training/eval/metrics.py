@@ -5,8 +5,9 @@ of chameleon_training.analysis (48 kHz, N = 1024, H = 256).
   frames whose target energy is within :data:`FRAME_FLOOR_DB` of the loudest target frame.
   ``Y`` is first scaled to the energy of ``T`` over those frames (gain invariance), and both
   magnitudes get a floor :data:`BIN_FLOOR_DB` below the loudest target bin.
-* Envelope LSD (dB): the same on 1/3-octave band powers (every band weighted equally), which
-  measures timbre rather than the detail of individual partials.
+* Envelope LSD (dB): the same on 1/3-octave band powers from 40 Hz up (every band weighted
+  equally; the DC bin joins the lowest band), which measures timbre rather than the detail of
+  individual partials.
 """
 
 from __future__ import annotations
@@ -55,13 +56,30 @@ def band_power(mag: np.ndarray) -> np.ndarray:
     return (mag ** 2) @ _BANDS.T
 
 
-def envelope_lsd(y_mag: np.ndarray, t_mag: np.ndarray) -> float:
-    """Gain-invariant LSD of 1/3-octave band powers, dB."""
+def _envelope_bands() -> np.ndarray:
+    """``[bands, bins]`` band-averaging matrix of the envelope LSD: the 1/3-octave bands of
+    :func:`third_octave_matrix` from 40 Hz up, with the bins below 40 Hz (only the DC bin at
+    N = 1024) merged into the lowest band rather than counted as a band of their own."""
+    member = third_octave_matrix() > 0
+    merged = member[1:].copy()
+    merged[0] |= member[0]
+    return merged / merged.sum(axis=1, keepdims=True)
+
+
+#: The envelope LSD's bands (see :func:`_envelope_bands`).
+ENVELOPE_BANDS = _envelope_bands()
+#: The envelope LSD's bands before model 1.1: the DC bin as a band of its own (kept so reports
+#: can show both definitions).
+ENVELOPE_BANDS_WITH_DC = _BANDS
+
+
+def envelope_lsd(y_mag: np.ndarray, t_mag: np.ndarray, bands: np.ndarray = ENVELOPE_BANDS) -> float:
+    """Gain-invariant LSD of 1/3-octave band powers (``bands``, ``[bands, bins]``), dB."""
     y, t = _align(y_mag, t_mag)
     act = active_frames(t)
     y, t = y[act], t[act]
     y = y * np.sqrt(np.sum(t ** 2) / max(np.sum(y ** 2), 1e-30))
-    py, pt = band_power(y), band_power(t)
+    py, pt = (y ** 2) @ bands.T, (t ** 2) @ bands.T
     eps = (t.max() * 10 ** (-BIN_FLOOR_DB / 20)) ** 2
     d = 10 * np.log10(py + eps) - 10 * np.log10(pt + eps)
     return float(np.mean(np.sqrt(np.mean(d ** 2, axis=1))))

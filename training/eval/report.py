@@ -40,7 +40,10 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
              f"the true target render; mean over frames within {FRAME_FLOOR_DB:.0f} dB of the loudest target frame. "
              "The output is first scaled to the target's energy (gain-invariant); bins have a floor "
              f"{BIN_FLOOR_DB:.0f} dB below the loudest target bin of the clip.\n"
-             "- **Envelope LSD** (dB): the same on 1/3-octave band powers (timbre, not partial detail).\n"
+             "- **Envelope LSD** (dB): the same on 1/3-octave band powers from 40 Hz up, every band weighted "
+             "equally (timbre, not partial detail). The bins below 40 Hz (at N = 1024 only the DC bin) join the "
+             "lowest band; before model 1.1 the DC bin counted as a band of its own, which added a large, "
+             "timbre-free error term to every row (both definitions are in the bar line below).\n"
              "- (a) **identity**: the source unchanged; (b) **match-EQ**: a static EQ mapping the clip's own "
              "1/3-octave long-term spectrum onto the style's average spectrum over the training data; "
              "(c) **model**.\n")
@@ -61,6 +64,10 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
     if bar["worse_lsd"] or bar["worse_env"]:
         L.append(f" Styles worse than match-EQ: LSD {', '.join(bar['worse_lsd']) or 'none'}; "
                  f"envelope {', '.join(bar['worse_env']) or 'none'}.")
+    if bar.get("env_with_dc_ratio") is not None:
+        L.append(f" With the DC bin counted as a band of its own (the definition before model 1.1), the "
+                 f"envelope ratio is {bar['env_with_dc_ratio']:.3f} (match-EQ {mean['envdc_match_eq']:.2f} dB, "
+                 f"model {mean['envdc_model']:.2f} dB).")
     L.append("\n")
     # Per source breakdown.
     rows = result["rows"]
@@ -112,11 +119,10 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
     if info:
         t = info.get("timing", {})
         L.append("## Model, size, speed, training\n")
-        L.append(f"- Output kind `mask_noise`: mask = exp(style-weighted static EQ + bounded residual), plus a "
-                 f"random-phase noise component scaled from the input's 1/3-octave envelope. "
+        L.append(f"- Output kind `{info.get('output', 'mask_noise')}`: {OUTPUT_TEXT[info.get('output', 'mask_noise')]} "
                  f"{info['context']} causal context frames, per-frame projection 513 → {info['frame_dim']}, "
                  f"trunk {info['hidden']} wide with {info['blocks']} residual blocks, style embeddings added at "
-                 f"every block.")
+                 f"every block.{' ' + SUSTAIN_TEXT if info.get('sustain') else ''}")
         L.append(f"- {info['parameters']:,} parameters, {info['bytes'] / 1e6:.1f} MB.")
         L.append(f"- ONNX Runtime, one CPU thread, batch 2 (a stereo hop): {t.get('median_ms', float('nan')):.3f} ms "
                  f"median, {t.get('p99_ms', float('nan')):.3f} ms 99th percentile (2-core machine shared with "
@@ -135,6 +141,22 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
     path.write_text("\n".join(L) + "\n")
 
 
+#: What each output kind of chameleon_training.model computes, for the report and the card.
+OUTPUT_TEXT = {
+    "mask_noise": "`mask` = exp(style-weighted static EQ curve + bounded residual), so the model starts "
+                  "from a per-style EQ and learns what EQ cannot do; `noise` = the input frame's "
+                  "1/3-octave envelope × a learned per-style, per-bin level, the magnitude of an added "
+                  "random-phase component (breath, bow noise, ensemble smear that a mask cannot create).",
+    "mask": "`mask` = exp(style-weighted static EQ curve + bounded residual).",
+    "magnitude": "`magnitude` = the input log-magnitude + style-weighted static EQ curve + bounded "
+                 "residual, with the input phase.",
+}
+#: The sustain state, for the report and the card.
+SUSTAIN_TEXT = ("A recurrent state (`state_in`/`state_out`, one value per 1/3-octave band) holds each "
+                "band's recent peak input level, falling at 6 dB/s; the trunk sees how far the current "
+                "frame lies below it, so it knows how far a note has decayed since its onset.")
+
+
 def write_model_card(path: Path, result: dict, summary: dict, styles, model_info: dict) -> None:
     """Writes assets/models/README.md: what the bundled model is, its data, licences and metrics."""
     ps, mean, bar = summary["per_style"], summary["mean"], summary["bar"]
@@ -144,17 +166,16 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
          "`chameleon-styles.pt` is its PyTorch checkpoint, the starting point for "
          "`training/scripts/own-style.sh`.\n",
          "## Model\n",
-         f"- Format: Chameleon model format v1 (docs/model-format.md), output kind `mask_noise`; "
+         f"- Format: Chameleon model format v1 (docs/model-format.md), output kind "
+         f"`{model_info.get('output', 'mask_noise')}`; "
          f"48 kHz, FFT 1024, hop 256, periodic sqrt-Hann, {model_info['context']} causal context frames "
          "(no look-ahead: the model adds no latency of its own, `extra_latency_samples` = 0).",
          f"- Architecture: per-frame projection of the log-magnitude spectrum (513 → {model_info['frame_dim']}), "
          f"the {model_info['context']} frames concatenated into a {model_info['hidden']}-wide trunk with "
          f"{model_info['blocks']} residual MLP blocks; learned style embeddings weighted by the style vector are "
          "added at the trunk input and at every block (a morph is the same network fed a blended vector). "
-         "Outputs: `mask` = exp(style-weighted static EQ curve + bounded residual), so the model starts from a "
-         "per-style EQ and learns what EQ cannot do; `noise` = the input frame's 1/3-octave envelope × a learned "
-         "per-style, per-bin level, the magnitude of an added random-phase component (breath, bow noise, ensemble "
-         "smear that a mask cannot create).",
+         "Outputs: " + OUTPUT_TEXT[model_info.get("output", "mask_noise")]
+         + (" " + SUSTAIN_TEXT if model_info.get("sustain") else ""),
          f"- Size: {model_info['parameters']:,} parameters, {model_info['bytes'] / 1e6:.1f} MB.",
          f"- Speed: {t.get('median_ms', float('nan')):.3f} ms median ({t.get('p99_ms', float('nan')):.3f} ms 99th "
          "percentile) per hop for a stereo frame pair (batch 2) in ONNX Runtime on one CPU thread "

@@ -48,3 +48,18 @@ def test_chroma_correlation_is_high_for_the_same_notes():
     assert metrics.chroma_correlation(a, a) > 0.999
     assert metrics.chroma_correlation(a, b) > 0.6
     assert metrics.chroma_correlation(a, other) < 0.3
+
+
+def test_envelope_bands_start_at_40_hz_and_hold_the_dc_bin_in_the_lowest_band():
+    bands = metrics.ENVELOPE_BANDS
+    member = bands > 0
+    assert np.all(member.sum(axis=0) == 1), "every bin in exactly one band"
+    assert np.allclose(bands.sum(axis=1), 1.0)
+    assert member[0, 0] and member[0, 1], "DC joins the band holding the first bin above 40 Hz"
+    assert bands.shape[0] == metrics.ENVELOPE_BANDS_WITH_DC.shape[0] - 1
+    # Removing the DC offset alone barely moves the envelope distance now.
+    rng = np.random.default_rng(0)
+    t = np.abs(rng.normal(size=(50, 513))) + 0.1
+    y = t.copy()
+    y[:, 0] *= 0.01
+    assert metrics.envelope_lsd(y, t) < 0.25 * metrics.envelope_lsd(y, t, metrics.ENVELOPE_BANDS_WITH_DC)
