@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Renders the training data (cached), trains the bundled model and exports it:
 #   training/scripts/train.sh [extra train arguments, e.g. --steps 8000 --device cuda]
-# Writes training/runs/main/{checkpoint.pt,curve.png,curve.csv} and
-# assets/models/chameleon-styles.{onnx,pt}.
+# Writes training/runs/main/{checkpoint.pt,curve.png,curve.csv},
+# assets/models/chameleon-styles.{onnx,pt} and docs/img/model-training-curve.png.
 set -euo pipefail
 TRAINING="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO="$(dirname "$TRAINING")"
@@ -12,5 +12,6 @@ PY="$TRAINING/.venv/bin/python"
 RUN="$TRAINING/runs/main"
 "$PY" -m chameleon_training.train --out "$RUN" "$@"
 "$PY" -m chameleon_training.export "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.onnx" \
-    --license "GPL-3.0-or-later" --time
+    --version 1.1.0 --license "GPL-3.0-or-later" --time
 cp "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.pt"
+cp "$RUN/curve.png" "$REPO/docs/img/model-training-curve.png"

@@ -90,14 +90,11 @@ def test_reference_engine_styles_audio(tiny):
     assert np.all(np.isfinite(z))
 
 
-def test_rust_engine_loads_the_export_and_matches_python(tiny):
-    """Runs target/release/chameleon-render (or $CHAMELEON_RENDER). Fails, not skips, when
-    it is missing: the top-level test script builds it first."""
-    notes = [midi.Note(60, 0.05, 0.6, 100), midi.Note(64, 0.3, 0.8, 90), midi.Note(67, 0.6, 0.6, 90)]
-    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
-    m = engine.OnnxStyleModel(tiny["quiet"])
-    want = engine.process_audio(m, x, "flute")
-    got, report = rust_engine.render(x, tiny["quiet"], "flute")
+def assert_engines_agree(path: Path, x: np.ndarray, style: str) -> int:
+    """Styles ``x`` with the model file in the Python reference engine and in the Rust
+    engine (chameleon-render) and asserts they agree sample by sample; returns the lag."""
+    want = engine.process_audio(engine.OnnxStyleModel(path), x, style)
+    got, _ = rust_engine.render(x, path, style)
     got = got if got.ndim == 1 else got.mean(axis=1)
     lag = rust_engine.best_lag(got, want)
     got = got[lag:lag + len(want)]
@@ -105,6 +102,15 @@ def test_rust_engine_loads_the_export_and_matches_python(tiny):
     assert n > analysis.SAMPLE_RATE
     err = np.max(np.abs(got[:n] - want[:n]))
     assert err < 1e-3 * np.max(np.abs(want)), f"Rust and Python engines differ by {err:.2e} (lag {lag})"
+    return lag
+
+
+def test_rust_engine_loads_the_export_and_matches_python(tiny):
+    """Runs target/release/chameleon-render (or $CHAMELEON_RENDER). Fails, not skips, when
+    it is missing: the top-level test script builds it first."""
+    notes = [midi.Note(60, 0.05, 0.6, 100), midi.Note(64, 0.3, 0.8, 90), midi.Note(67, 0.6, 0.6, 90)]
+    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+    lag = assert_engines_agree(tiny["quiet"], x, "flute")
     # With the noise branch on, the long-term spectra still agree (random phases differ).
     full = engine.OnnxStyleModel(tiny["path"])
     want = engine.process_audio(full, x, "flute")
@@ -132,12 +138,4 @@ def test_rust_engine_matches_python_for_a_recurrent_magnitude_model(tmp_path):
     export.export(model, [("strings", "String Ensemble", 48), ("flute", "Flute", 73)], path, "Tiny", "0.0.1")
     notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
     x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
-    want = engine.process_audio(engine.OnnxStyleModel(path), x, "flute")
-    got, _ = rust_engine.render(x, path, "flute")
-    got = got if got.ndim == 1 else got.mean(axis=1)
-    lag = rust_engine.best_lag(got, want)
-    got = got[lag:lag + len(want)]
-    n = len(got) - analysis.FFT_SIZE
-    assert n > analysis.SAMPLE_RATE
-    err = np.max(np.abs(got[:n] - want[:n]))
-    assert err < 1e-3 * np.max(np.abs(want)), f"Rust and Python engines differ by {err:.2e} (lag {lag})"
+    assert_engines_agree(path, x, "flute")
