@@ -183,8 +183,8 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
          "jobs ran); the budget is 0.5 ms.",
          f"- Training: {model_info['steps']} steps of batch {model_info['batch']} on one CPU thread, "
          f"{model_info['train_seconds'] / 60:.0f} min (plus about 8 min of rendering on first run). Loss: L1 of "
-         "log magnitude (expected magnitude of mask·X plus random-phase noise) plus L1 of log 1/3-octave band "
-         "power, both against the true target render.\n",
+         "log magnitude (the output magnitude the engine's resynthesis gives for the model's output kind) plus "
+         "L1 of log 1/3-octave band power, both against the true target render.\n",
          "## Styles\n",
          "| id | name | General MIDI program |", "| --- | --- | ---: |"]
     for s in styles:
@@ -223,9 +223,9 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
           "## Limits\n",
           "- Trained on General MIDI soundfont renders only: real recordings, reverb and dense mixes are outside "
           "the training data.",
-          "- A mask keeps the source's partials and onsets: a piano source keeps its decay shape in part, and "
-          "vibrato, ensemble detune and note-level articulation of the target are only approximated by the "
-          "noise branch.",
+          "- The output keeps the source's phase, partials and onsets: the sustain state raises a decaying note "
+          "towards a bowed or blown target's level, but a partial that has died away cannot be raised, and "
+          "vibrato, ensemble detune and note-level articulation of the target are not created.",
           "- Polyphonic sources work (the chorales are four-part); percussion was not trained.",
           ""]
     path.parent.mkdir(parents=True, exist_ok=True)
