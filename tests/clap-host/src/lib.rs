@@ -3,6 +3,7 @@
 //! ([`report`]). The `chameleon-clap-host` checks and the `gui` check both build on them.
 
 pub mod host;
+pub mod level;
 pub mod params;
 pub mod report;
 pub mod rng;

@@ -14,6 +14,7 @@
 use std::process::ExitCode;
 
 use chameleon_clap_host::host::{Instance, Session};
+use chameleon_clap_host::level::{LevelCheck, MAX_GAIN_DB};
 use chameleon_clap_host::params::{find, list_params, param_text, param_value, text_value, Param};
 use chameleon_clap_host::report::Report;
 use chameleon_clap_host::rng::Rng;
@@ -164,7 +165,7 @@ fn check_rates_and_blocks(
             };
             let total = ((rate * 0.3) as usize).max(20_000);
             let mut done = 0;
-            let mut finite = true;
+            let mut level = LevelCheck::default();
             let mut calls = 0;
             while done < total {
                 let n = (rng.below(4096) as u32 + 1).min(max_block) as usize;
@@ -189,17 +190,18 @@ fn check_rates_and_blocks(
                 events.sort_by_key(|e| e.header().time());
                 let input: Vec<f32> = (0..n).map(|_| rng.unit() as f32 - 0.5).collect();
                 let out = session.process(&[&input, &input], &events);
-                finite &= out
-                    .iter()
-                    .all(|c| c.iter().all(|x| x.is_finite() && x.abs() < 8.0));
+                level.add(&[&input, &input], &out);
                 done += n;
                 calls += 1;
             }
             let latency = session.latency();
             session.stop(&mut instance);
             report.check(
-                finite && calls > 0,
-                format!("{rate} Hz, max block {max_block}: {calls} random blocks with mid-block events, finite output, latency {latency:?}"),
+                level.ok() && calls > 0,
+                format!(
+                    "{rate} Hz, max block {max_block}: {calls} random blocks with mid-block events, finite output at {:+.1} dB (at most {MAX_GAIN_DB:+.0}), latency {latency:?}",
+                    level.gain_db()
+                ),
             );
         }
     }
@@ -436,7 +438,7 @@ fn check_swap_under_load(report: &mut Report, entry: &PluginEntry) {
     swapped.extend_from_slice(missing.as_bytes());
     let mut session = Session::start(&mut instance, 48_000.0, 256, 2).expect("activate");
     let mut rng = Rng::new(99);
-    let mut finite = true;
+    let mut level = LevelCheck::default();
     let mut loads = 0;
     for round in 0..6 {
         let state = if round % 2 == 0 { &swapped } else { &original };
@@ -444,17 +446,18 @@ fn check_swap_under_load(report: &mut Report, entry: &PluginEntry) {
         for _ in 0..120 {
             let input: Vec<f32> = (0..256).map(|_| rng.unit() as f32 - 0.5).collect();
             let out = session.process(&[&input, &input], &[]);
-            finite &= out
-                .iter()
-                .all(|c| c.iter().all(|x| x.is_finite() && x.abs() < 8.0));
+            level.add(&[&input, &input], &out);
             std::thread::sleep(std::time::Duration::from_micros(300));
         }
         instance.poll_main_thread();
     }
     session.stop(&mut instance);
     report.check(
-        finite && loads == 6,
-        format!("6 model swaps while processing ({loads} state loads): output finite"),
+        level.ok() && loads == 6,
+        format!(
+            "6 model swaps while processing ({loads} state loads): output finite at {:+.1} dB (at most {MAX_GAIN_DB:+.0})",
+            level.gain_db()
+        ),
     );
 }
 
