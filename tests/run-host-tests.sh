@@ -7,7 +7,7 @@
 # holds it), and with no ONNX Runtime anywhere (the plugin must play the built-in styles and say
 # why). The CLAP checks also run against a debug build with `assert_process_allocs`, which aborts
 # on any allocation inside `process()`. The editor check opens the CLAP's GUI inside the host's
-# own X11 window under Xvfb (tests/clap-host/src/bin/gui.rs), prints `gui: N passed, N failed`
+# own X11 window under Xvfb (tests/clap-host/src/bin/gui/), prints `gui: N passed, N failed`
 # and saves a screenshot to target/host-tests/editor-in-clap-host.png. Exits non-zero if anything
 # fails.
 set -euo pipefail
