@@ -10,23 +10,16 @@
 use std::hint::black_box;
 
 use chameleon::editor::feed::LiveFeed;
-use chameleon::engine_builder::{self, EngineSpec};
-use chameleon::model_choice::ModelChoice;
-use chameleon::params::Device;
 use criterion::{criterion_group, criterion_main, Criterion};
 
-const BLOCK: usize = 512;
-
-fn signal(n: usize, phase: f32) -> Vec<f32> {
-    (0..n)
-        .map(|i| (0.03 * i as f32 + phase).sin() * 0.5)
-        .collect()
-}
+#[path = "../tests/common/feed_rig.rs"]
+mod feed_rig;
+use feed_rig::{builtin_engine, signal};
 
 fn feed(c: &mut Criterion) {
     let feed = LiveFeed::default();
-    let mut left = signal(BLOCK, 0.0);
-    let mut right = signal(BLOCK, 1.0);
+    let mut left = signal(0.0);
+    let mut right = signal(1.0);
     let mut group = c.benchmark_group("feed");
     group.bench_function("closed", |b| {
         feed.force_active(false);
@@ -48,22 +41,10 @@ fn feed(c: &mut Criterion) {
 }
 
 fn engine(c: &mut Criterion) {
-    // A missing file makes the model source fall back to the built-in styles, whatever models
-    // and runtime are installed, so the numbers compare across machines.
-    let choice = ModelChoice {
-        path: Some("/nonexistent/chameleon-bench.onnx".into()),
-        ..ModelChoice::default()
-    };
-    let spec = EngineSpec {
-        sample_rate: 48_000.0,
-        channels: 2,
-        max_block: BLOCK,
-        offline: false,
-    };
-    let mut built = engine_builder::build(spec, &choice, Device::Cpu, 1);
+    let mut built = builtin_engine();
     let feed = LiveFeed::default();
-    let mut left = signal(BLOCK, 0.0);
-    let mut right = signal(BLOCK, 1.0);
+    let mut left = signal(0.0);
+    let mut right = signal(1.0);
     let mut group = c.benchmark_group("engine");
     for (name, open) in [("feed_closed", false), ("feed_open", true)] {
         feed.force_active(open);

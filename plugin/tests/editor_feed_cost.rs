@@ -6,18 +6,12 @@
 use std::time::Instant;
 
 use chameleon::editor::feed::LiveFeed;
-use chameleon::engine_builder::{self, EngineSpec};
-use chameleon::model_choice::ModelChoice;
-use chameleon::params::Device;
 
-const BLOCK: usize = 512;
+#[path = "common/feed_rig.rs"]
+mod feed_rig;
+use feed_rig::{builtin_engine, signal, BLOCK};
+
 const BLOCKS: usize = 20_000;
-
-fn signal(phase: f32) -> Vec<f32> {
-    (0..BLOCK)
-        .map(|i| (0.03 * i as f32 + phase).sin() * 0.5)
-        .collect()
-}
 
 /// Mean nanoseconds per call of `f` over [`BLOCKS`] calls.
 fn ns_per_block(mut f: impl FnMut()) -> f64 {
@@ -56,18 +50,8 @@ fn live_feed_cost_per_stereo_block() {
     });
     assert_eq!(feed.input.written(), BLOCK * (BLOCKS + BLOCKS / 10));
 
-    // The built-in engine on the same block, for scale (a missing file selects it).
-    let choice = ModelChoice {
-        path: Some("/nonexistent/chameleon-cost.onnx".into()),
-        ..ModelChoice::default()
-    };
-    let spec = EngineSpec {
-        sample_rate: 48_000.0,
-        channels: 2,
-        max_block: BLOCK,
-        offline: false,
-    };
-    let mut built = engine_builder::build(spec, &choice, Device::Cpu, 1);
+    // The built-in engine on the same block, for scale.
+    let mut built = builtin_engine();
     let engine = ns_per_block(|| {
         let mut io: [&mut [f32]; 2] = [&mut left[..], &mut right[..]];
         built.processor.process(&mut io);
