@@ -89,6 +89,11 @@ impl HostHandlers for TestHost {
     }
 }
 
+/// The host's description as the plugin sees it, under `name`.
+pub fn host_info(name: &str) -> Result<HostInfo, String> {
+    HostInfo::new(name, "Chameleon", "https://example.invalid", "0.1.0").map_err(|e| e.to_string())
+}
+
 /// A plugin instance with its host.
 pub struct Instance {
     plugin: PluginInstance<TestHost>,
@@ -97,13 +102,7 @@ pub struct Instance {
 impl Instance {
     /// Creates and initialises the plugin `id` from `entry`.
     pub fn new(entry: &PluginEntry, id: &CStr) -> Result<Self, String> {
-        let info = HostInfo::new(
-            "Chameleon CLAP test host",
-            "Chameleon",
-            "https://example.invalid",
-            "0.1.0",
-        )
-        .map_err(|e| e.to_string())?;
+        let info = host_info("Chameleon CLAP test host")?;
         let plugin = PluginInstance::<TestHost>::new(
             |_| Shared {
                 callback_requested: AtomicBool::new(false),

@@ -39,16 +39,14 @@
 //! reported, except `--max-block-ms`, a generous bound that proves the host thread never waited
 //! for a stalled worker.
 
-use std::ffi::CStr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use chameleon_clap_host::host::host_info;
+use chameleon_clap_host::PLUGIN_ID;
 use clack_extensions::latency::PluginLatency;
 use clack_extensions::render::{PluginRender, RenderMode};
 use clack_host::prelude::*;
-
-/// The plugin's CLAP ID.
-const PLUGIN_ID: &CStr = c"audio.chameleon.style-transfer";
 
 /// Channels processed per instance.
 const CHANNELS: usize = 2;
@@ -190,13 +188,7 @@ impl Voice {
         mode: RenderMode,
         blocks: usize,
     ) -> Result<Self, String> {
-        let info = HostInfo::new(
-            "Chameleon load benchmark",
-            "Chameleon",
-            "https://example.invalid",
-            "0.1.0",
-        )
-        .map_err(|e| e.to_string())?;
+        let info = host_info("Chameleon load benchmark")?;
         let mut instance =
             PluginInstance::<LoadHost>::new(|_| Shared, |_| (), entry, PLUGIN_ID, &info)
                 .map_err(|e| format!("cannot create an instance: {e}"))?;
