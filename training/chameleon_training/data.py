@@ -33,20 +33,22 @@ class SoundfontData:
     feats: np.ndarray
     #: Frame indices worth training on (inside a piece, not in the gaps).
     valid: np.ndarray
-    #: ``[programs, frames, bands]`` float16 unclamped held band levels after each frame
+    #: ``[programs, frames, state_size]`` float16 unclamped recurrent states after each frame
     #: (``model.sustain_states``), filled by :meth:`with_sustain` for sustain models.
     held: np.ndarray | None = None
 
-    def with_sustain(self, programs: list[int], g: Geometry = DEFAULT) -> "SoundfontData":
-        """Computes :attr:`held` for ``programs`` (the other rows stay zero)."""
+    def with_sustain(self, programs: list[int], g: Geometry = DEFAULT,
+                     longterm: bool = False) -> "SoundfontData":
+        """Computes :attr:`held` for ``programs`` (the other rows stay zero); with
+        ``longterm`` each row also carries the long-term band levels."""
         from .model import sustain_states, third_octave_matrix
 
         if self.held is None:
-            bands = third_octave_matrix(g).shape[0]
-            self.held = np.zeros((len(self.programs), self.feats.shape[1], bands), dtype=np.float16)
+            width = third_octave_matrix(g).shape[0] * (2 if longterm else 1)
+            self.held = np.zeros((len(self.programs), self.feats.shape[1], width), dtype=np.float16)
         for p in programs:
             row = self.programs.index(p)
-            self.held[row] = sustain_states(self.feats[row], g).astype(np.float16)
+            self.held[row] = sustain_states(self.feats[row], g, longterm).astype(np.float16)
         return self
 
 

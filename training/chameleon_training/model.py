@@ -22,6 +22,11 @@ With ``sustain`` the model also carries a recurrent state (``state_in``/``state_
 :data:`SUSTAIN_DECAY_DB_PER_S`. How far the current frame lies below that held peak tells the
 network how long a note has been decaying, which the last few frames alone cannot, so a piano
 or guitar source can be held up to the sustain of a bowed, blown or sung target.
+
+With ``longterm`` as well, the state carries a second value per band: the input's long-term
+band level, the log of an exponential moving average of band power with a time constant of
+:data:`LONGTERM_SECONDS`. It gives the network what a match-EQ knows (the source's long-term
+spectrum) so it can fit the style to the source it is hearing, not to an average source.
 """
 
 from __future__ import annotations
@@ -43,11 +48,18 @@ SUSTAIN_DECAY_DB_PER_S = 6.0
 SUSTAIN_FLOOR_LOG = math.log(1e-5)
 #: Lowest unclamped held level kept by :func:`sustain_states`, nepers above the floor.
 SUSTAIN_MIN = -30.0
+#: Time constant of the long-term band level of the ``longterm`` state, seconds.
+LONGTERM_SECONDS = 3.0
 
 
 def sustain_decay_per_frame(g: Geometry = DEFAULT) -> float:
     """Fall of the held level per hop, nepers."""
     return SUSTAIN_DECAY_DB_PER_S * math.log(10) / 20 * g.hop / g.sample_rate
+
+
+def longterm_coeff(g: Geometry = DEFAULT) -> float:
+    """Weight of the newest frame's band power in the long-term average, per hop."""
+    return g.hop / (LONGTERM_SECONDS * g.sample_rate)
 
 
 def band_log_level(features: np.ndarray, g: Geometry = DEFAULT) -> np.ndarray:
@@ -60,11 +72,12 @@ def band_log_level(features: np.ndarray, g: Geometry = DEFAULT) -> np.ndarray:
     return (0.5 * np.log(power + np.float32(1e-12)) - np.float32(SUSTAIN_FLOOR_LOG)).astype(np.float32)
 
 
-def sustain_states(features: np.ndarray, g: Geometry = DEFAULT) -> np.ndarray:
-    """Unclamped held band levels after each frame, ``[..., frames, bands]`` float32, for
-    feature streams ``[..., frames, bins]``. The model's ``state_out`` after frame ``t`` is
-    ``max(this[t] + gain, 0)`` for a stream scaled by ``gain`` nepers; the state before frame
-    0 is zero."""
+def sustain_states(features: np.ndarray, g: Geometry = DEFAULT, longterm: bool = False) -> np.ndarray:
+    """Unclamped recurrent states after each frame, ``[..., frames, bands]`` float32 (held band
+    levels), or ``[..., frames, 2 * bands]`` with ``longterm`` (held levels, then long-term
+    levels), for feature streams ``[..., frames, bins]``. The model's ``state_out`` after frame
+    ``t`` is ``max(this[t] + gain, 0)`` for a stream scaled by ``gain`` nepers; the state before
+    frame 0 is zero."""
     level = band_log_level(features, g)
     decay = np.float32(sustain_decay_per_frame(g))
     out = np.empty_like(level)
@@ -73,7 +86,18 @@ def sustain_states(features: np.ndarray, g: Geometry = DEFAULT) -> np.ndarray:
         held = np.maximum(held - decay, level[..., t, :])
         held = np.maximum(held, np.float32(SUSTAIN_MIN))
         out[..., t, :] = held
-    return out
+    if not longterm:
+        return out
+    # Long-term level: the moving average runs on band power, from the zero state (power 1
+    # at the floor) and on levels clamped at the floor, as in the graph.
+    alpha = longterm_coeff(g)
+    power = np.exp(2.0 * np.maximum(level, 0.0).astype(np.float64))
+    avg = np.ones(level.shape[:-2] + level.shape[-1:], dtype=np.float64)
+    lt = np.empty_like(level)
+    for t in range(level.shape[-2]):
+        avg = (1.0 - alpha) * avg + alpha * power[..., t, :]
+        lt[..., t, :] = 0.5 * np.log(avg)
+    return np.concatenate([out, lt], axis=-1)
 
 
 def third_octave_matrix(g: Geometry = DEFAULT, low_hz: float = 40.0) -> np.ndarray:
@@ -112,10 +136,13 @@ class StyleModel(nn.Module):
                  blocks: int = 2, g: Geometry = DEFAULT,
                  eq_init: np.ndarray | None = None,
                  feat_mean: np.ndarray | None = None, feat_std: np.ndarray | None = None,
-                 max_residual: float = 2.5, output: str = "mask_noise", sustain: bool = False):
+                 max_residual: float = 2.5, output: str = "mask_noise", sustain: bool = False,
+                 longterm: bool = False):
         super().__init__()
         if output not in OUTPUT_KINDS:
             raise ValueError(f"output must be one of {OUTPUT_KINDS}, not {output!r}")
+        if longterm and not sustain:
+            raise ValueError("the long-term state extends the sustain state: longterm needs sustain")
         bins = g.bins
         self.n_styles = n_styles
         self.context = context
@@ -123,7 +150,7 @@ class StyleModel(nn.Module):
         self.output = output
         self.hparams = dict(n_styles=n_styles, context=context, frame_dim=frame_dim,
                             hidden=hidden, blocks=blocks, max_residual=max_residual,
-                            output=output, sustain=sustain)
+                            output=output, sustain=sustain, longterm=longterm)
         self.floor = float(g.feature_floor)
         self.max_residual = float(max_residual)
         mean = np.full(bins, math.log(1e-3)) if feat_mean is None else feat_mean
@@ -133,9 +160,13 @@ class StyleModel(nn.Module):
         bands = third_octave_matrix(g)
         self.register_buffer("band_mean", torch.tensor(bands.T, dtype=torch.float32))
         self.register_buffer("band_member", torch.tensor((bands > 0).astype(np.float32)))
-        #: Width of the recurrent state (one held level per band), 0 without sustain.
-        self.state_size = bands.shape[0] if sustain else 0
+        self.n_bands = bands.shape[0]
+        self.longterm = longterm
+        #: Width of the recurrent state: one held level per band, and one long-term level per
+        #: band with ``longterm``; 0 without sustain.
+        self.state_size = self.n_bands * (2 if longterm else 1) if sustain else 0
         self.sustain_decay = sustain_decay_per_frame(g)
+        self.longterm_coeff = longterm_coeff(g)
         self.frame_proj = nn.Linear(bins, frame_dim)
         self.in_proj = nn.Linear(context * frame_dim, hidden)
         self.style_emb = nn.Parameter(torch.randn(blocks + 1, n_styles, hidden) * 0.1)
@@ -144,7 +175,8 @@ class StyleModel(nn.Module):
             for _ in range(blocks)
         )
         if self.state_size:
-            self.sustain_proj = nn.Linear(self.state_size, hidden)
+            # Held level and, with longterm, long-term level and long-term shape per band.
+            self.sustain_proj = nn.Linear(self.n_bands * (3 if longterm else 1), hidden)
         self.mask_head = nn.Linear(hidden, bins)
         heads = [self.mask_head]
         eq = np.zeros((n_styles, bins)) if eq_init is None else eq_init
@@ -177,9 +209,19 @@ class StyleModel(nn.Module):
             cur = torch.clamp(torch.exp(features[:, -1, :]) - self.floor, min=0.0)
             level = 0.5 * torch.log((cur * cur) @ self.band_mean + 1e-12) - SUSTAIN_FLOOR_LOG
             level = torch.clamp(level, min=0.0)
-            state_out = torch.maximum(state - self.sustain_decay, level)
+            nb = self.n_bands
+            held = torch.maximum(state[:, :nb] - self.sustain_decay, level)
             # Nepers below the held peak, scaled to about unit range.
-            pre = pre + self.sustain_proj((state_out - level) * 0.25)
+            seen = [(held - level) * 0.25]
+            state_out = held
+            if self.longterm:
+                a = self.longterm_coeff
+                avg = (1.0 - a) * torch.exp(2.0 * state[:, nb:]) + a * torch.exp(2.0 * level)
+                lt = torch.clamp(0.5 * torch.log(avg), min=0.0)
+                # The frame against the long-term level, and the long-term spectral shape.
+                seen += [(lt - level) * 0.25, (lt - lt.mean(dim=1, keepdim=True)) * 0.25]
+                state_out = torch.cat([held, lt], dim=1)
+            pre = pre + self.sustain_proj(torch.cat(seen, dim=1))
         z = torch.nn.functional.gelu(pre)
         for i, block in enumerate(self.blocks):
             z = z + block(z + style @ self.style_emb[i + 1])

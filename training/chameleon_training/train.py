@@ -56,6 +56,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="output kind (docs/model-format.md)")
     ap.add_argument("--sustain", action=argparse.BooleanOptionalAction, default=True,
                     help="carry the held-band-level recurrent state (chameleon_training.model)")
+    ap.add_argument("--longterm", action=argparse.BooleanOptionalAction, default=False,
+                    help="add the long-term band level to the recurrent state (needs --sustain)")
     ap.add_argument("--chorales", type=int, default=10, help="training chorales per soundfont")
     ap.add_argument("--phrase-seconds", type=float, default=120.0, help="generated phrases per soundfont, s")
     ap.add_argument("--soundfonts", default=",".join(render.TRAIN_SOUNDFONTS))
@@ -203,7 +205,7 @@ def main(argv=None) -> Path:
         mean, std = feature_stats(data, sources)
         model = StyleModel(len(styles), context=args.context, frame_dim=args.frame_dim,
                            hidden=args.hidden, blocks=args.blocks, g=g, eq_init=eq,
-                           output=args.output, sustain=args.sustain,
+                           output=args.output, sustain=args.sustain, longterm=args.longterm,
                            feat_mean=mean, feat_std=std)
     model.to(device)
     net = model
@@ -219,7 +221,7 @@ def main(argv=None) -> Path:
         opt, lambda k: min(1.0, (k + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(k, args.steps) / args.steps)))
     if model.state_size:
         for d in data:
-            d.with_sustain(sources, g)
+            d.with_sustain(sources, g, longterm=model.longterm)
     sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=args.seed + 17 * rank, g=g)
     val_sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=999, g=g,
                                        morph_fraction=0.0)

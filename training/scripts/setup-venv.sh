@@ -20,5 +20,6 @@ fi
 echo "setup-venv: installing pinned training dependencies into $VENV (several minutes)" >&2
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=24"
-"$VENV/bin/python" -m pip install --quiet --no-input -r "$REQ"
+# No wheel cache: it would keep a second copy of the ~3 GB download on disk.
+"$VENV/bin/python" -m pip install --quiet --no-input --no-cache-dir -r "$REQ"
 echo "$want" > "$STAMP"

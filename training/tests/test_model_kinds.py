@@ -1,5 +1,6 @@
-"""The model's output kinds and its sustain state: exports in every kind, and the held band
-levels the training data precomputes equal the state the exported graph carries."""
+"""The model's output kinds and its recurrent state: exports in every kind, and the held and
+long-term band levels the training data precomputes equal the state the exported graph
+carries."""
 
 import numpy as np
 import onnx
@@ -7,15 +8,16 @@ import pytest
 import torch
 
 from chameleon_training import export
-from chameleon_training.model import (OUTPUT_KINDS, StyleModel, sustain_decay_per_frame,
-                                      sustain_states, third_octave_matrix)
+from chameleon_training.model import (LONGTERM_SECONDS, OUTPUT_KINDS, StyleModel,
+                                      sustain_decay_per_frame, sustain_states, third_octave_matrix)
 
 STYLES = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
 
 
-def small(output: str, sustain: bool) -> StyleModel:
+def small(output: str, sustain: bool, longterm: bool = False) -> StyleModel:
     torch.manual_seed(0)
-    model = StyleModel(len(STYLES), context=3, frame_dim=8, hidden=16, output=output, sustain=sustain)
+    model = StyleModel(len(STYLES), context=3, frame_dim=8, hidden=16, output=output, sustain=sustain,
+                       longterm=longterm)
     with torch.no_grad():
         for p in model.parameters():
             p.add_(0.05 * torch.randn_like(p))
@@ -23,9 +25,10 @@ def small(output: str, sustain: bool) -> StyleModel:
 
 
 @pytest.mark.parametrize("output", OUTPUT_KINDS)
-@pytest.mark.parametrize("sustain", [False, True])
-def test_every_output_kind_exports_with_its_tensors(tmp_path, output, sustain):
-    model = small(output, sustain)
+@pytest.mark.parametrize("state", ["none", "sustain", "longterm"])
+def test_every_output_kind_exports_with_its_tensors(tmp_path, output, state):
+    sustain = state != "none"
+    model = small(output, sustain, state == "longterm")
     path = tmp_path / "m.onnx"
     report = export.export(model, STYLES, path, "Kinds", "0.0.1")
     assert report["max_abs_difference"] < 1e-3
@@ -36,22 +39,26 @@ def test_every_output_kind_exports_with_its_tensors(tmp_path, output, sustain):
     ins = {i.name for i in proto.graph.input}
     assert outs == model.output_names()
     if sustain:
-        assert int(meta["chameleon.state_size"]) == third_octave_matrix().shape[0]
+        width = third_octave_matrix().shape[0] * (2 if state == "longterm" else 1)
+        assert int(meta["chameleon.state_size"]) == width
         assert "state_in" in ins and outs[-1] == "state_out"
     else:
         assert "chameleon.state_size" not in meta and "state_in" not in ins
 
 
-def test_precomputed_sustain_state_equals_the_streamed_state():
+@pytest.mark.parametrize("longterm", [False, True])
+def test_precomputed_sustain_state_equals_the_streamed_state(longterm):
     """Training feeds ``max(sustain_states[t-1] + gain, 0)`` as the state before frame t; the
     graph, streamed from a zero state over the same frames, must carry the same values."""
-    model = small("mask_noise", True)
+    model = small("mask_noise", True, longterm)
     rng = np.random.default_rng(3)
     frames = 240
     feats = (rng.normal(size=(frames, model.bins)) - 7.0).astype(np.float32)
     feats[60:] -= np.linspace(0.0, 4.0, frames - 60, dtype=np.float32)[:, None]  # a decay
     feats[150:155] += 3.0  # a new onset
-    held = sustain_states(feats)
+    feats[:20] = np.log(1e-5)  # silence first: the long-term level starts from the floor
+    held = sustain_states(feats, longterm=longterm)
+    assert held.shape[-1] == model.state_size
     state = torch.zeros(1, model.state_size)
     worst = 0.0
     ctx = model.context
@@ -63,7 +70,8 @@ def test_precomputed_sustain_state_equals_the_streamed_state():
             worst = max(worst, float(np.max(np.abs(state[0].numpy() - np.maximum(held[t], 0.0)))))
     assert worst < 1e-4
     # The held level decays at the documented rate when the input falls away fast.
-    fall = held[59] - held[60:70].max(axis=0)
+    bands = third_octave_matrix().shape[0]
+    fall = held[59, :bands] - held[60:70, :bands].max(axis=0)
     assert np.all(fall <= 10 * sustain_decay_per_frame() + 1e-5)
 
 
@@ -76,3 +84,22 @@ def test_sustain_state_rises_with_an_onset_and_falls_slowly():
     # 290 frames (1.5 s) after the partial stops, the held level fell by 6 dB/s x 1.5 s.
     drop_db = (held[109, band] - held[399, band]) * 20 / np.log(10)
     assert abs(drop_db - 6.0 * 290 * 256 / 48000) < 0.1
+
+
+def test_long_term_level_follows_a_steady_tone_with_its_time_constant():
+    hop_s = 256 / 48000
+    frames = int(5 * LONGTERM_SECONDS / hop_s)
+    tau = int(round(LONGTERM_SECONDS / hop_s))
+    feats = np.full((frames, 513), np.log(1e-5), dtype=np.float32)
+    feats[:, 20] = np.log(0.1)  # a steady partial near 940 Hz from frame 0
+    states = sustain_states(feats, longterm=True)
+    bands = third_octave_matrix().shape[0]
+    held, lt = states[:, :bands], states[:, bands:]
+    band = int(np.argmax(held[-1]))
+    level = held[-1, band]  # a steady tone: the held level is the frame level
+    # One time constant in, the average holds 1 - 1/e of the tone's power.
+    assert abs(lt[tau - 1, band] - (level + 0.5 * np.log(1 - np.exp(-1)))) < 0.01
+    # Five time constants in, it has reached the tone's level.
+    assert abs(lt[-1, band] - level) < 0.01
+    # Bands with no signal stay at the floor.
+    assert np.all(lt[-1, np.arange(bands) != band] < 0.01)
