@@ -20,6 +20,8 @@ fi
 echo "setup-venv: installing pinned training dependencies into $VENV (several minutes)" >&2
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=24"
-# No wheel cache: it would keep a second copy of the ~3 GB download on disk.
-"$VENV/bin/python" -m pip install --quiet --no-input --no-cache-dir -r "$REQ"
+# The file pins every package, so no dependency resolution (--no-deps): that keeps out triton,
+# which torch lists but nothing here uses. No wheel cache: it would keep a second copy of the
+# ~3 GB download on disk.
+"$VENV/bin/python" -m pip install --quiet --no-input --no-cache-dir --no-deps -r "$REQ"
 echo "$want" > "$STAMP"
