@@ -51,9 +51,10 @@ def lsd(y_mag: np.ndarray, t_mag: np.ndarray) -> float:
 _BANDS = third_octave_matrix()
 
 
-def band_power(mag: np.ndarray) -> np.ndarray:
-    """Mean power per 1/3-octave band ``[frames, bands]``."""
-    return (mag ** 2) @ _BANDS.T
+def band_power(mag: np.ndarray, bands: np.ndarray = _BANDS) -> np.ndarray:
+    """Mean power per band ``[frames, bands]`` of magnitudes ``[frames, bins]``, for a
+    ``[bands, bins]`` band-averaging matrix (default: the 1/3-octave bands)."""
+    return (mag ** 2) @ bands.T
 
 
 def _envelope_bands() -> np.ndarray:
@@ -79,7 +80,7 @@ def envelope_lsd(y_mag: np.ndarray, t_mag: np.ndarray, bands: np.ndarray = ENVEL
     act = active_frames(t)
     y, t = y[act], t[act]
     y = y * np.sqrt(np.sum(t ** 2) / max(np.sum(y ** 2), 1e-30))
-    py, pt = (y ** 2) @ bands.T, (t ** 2) @ bands.T
+    py, pt = band_power(y, bands), band_power(t, bands)
     eps = (t.max() * 10 ** (-BIN_FLOOR_DB / 20)) ** 2
     d = 10 * np.log10(py + eps) - 10 * np.log10(pt + eps)
     return float(np.mean(np.sqrt(np.mean(d ** 2, axis=1))))

@@ -122,7 +122,7 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
         L.append(f"- Output kind `{info.get('output', 'mask_noise')}`: {OUTPUT_TEXT[info.get('output', 'mask_noise')]} "
                  f"{info['context']} causal context frames, per-frame projection 513 → {info['frame_dim']}, "
                  f"trunk {info['hidden']} wide with {info['blocks']} residual blocks, style embeddings added at "
-                 f"every block.{' ' + SUSTAIN_TEXT if info.get('sustain') else ''}")
+                 f"every block.{state_text(info)}")
         L.append(f"- {info['parameters']:,} parameters, {info['bytes'] / 1e6:.1f} MB.")
         L.append(f"- ONNX Runtime, one CPU thread, batch 2 (a stereo hop): {t.get('median_ms', float('nan')):.3f} ms "
                  f"median, {t.get('p99_ms', float('nan')):.3f} ms 99th percentile (2-core machine shared with "
@@ -155,6 +155,17 @@ OUTPUT_TEXT = {
 SUSTAIN_TEXT = ("A recurrent state (`state_in`/`state_out`, one value per 1/3-octave band) holds each "
                 "band's recent peak input level, falling at 6 dB/s; the trunk sees how far the current "
                 "frame lies below it, so it knows how far a note has decayed since its onset.")
+#: The long-term part of the state, for the report and the card.
+LONGTERM_TEXT = ("A second value per band holds the input's long-term level (a 3 s moving average of "
+                 "band power); the trunk sees the frame against it and the long-term spectral shape.")
+
+
+def state_text(info: dict) -> str:
+    """The recurrent state of a model with hyper-parameters ``info``, as a sentence to append
+    (with a leading space), or nothing for a model without one."""
+    if not info.get("sustain"):
+        return ""
+    return " " + SUSTAIN_TEXT + (" " + LONGTERM_TEXT if info.get("longterm") else "")
 
 
 def write_model_card(path: Path, result: dict, summary: dict, styles, model_info: dict) -> None:
@@ -174,8 +185,7 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
          f"the {model_info['context']} frames concatenated into a {model_info['hidden']}-wide trunk with "
          f"{model_info['blocks']} residual MLP blocks; learned style embeddings weighted by the style vector are "
          "added at the trunk input and at every block (a morph is the same network fed a blended vector). "
-         "Outputs: " + OUTPUT_TEXT[model_info.get("output", "mask_noise")]
-         + (" " + SUSTAIN_TEXT if model_info.get("sustain") else ""),
+         "Outputs: " + OUTPUT_TEXT[model_info.get("output", "mask_noise")] + state_text(model_info),
          f"- Size: {model_info['parameters']:,} parameters, {model_info['bytes'] / 1e6:.1f} MB.",
          f"- Speed: {t.get('median_ms', float('nan')):.3f} ms median ({t.get('p99_ms', float('nan')):.3f} ms 99th "
          "percentile) per hop for a stereo frame pair (batch 2) in ONNX Runtime on one CPU thread "

@@ -44,11 +44,6 @@ impl LevelCheck {
         10.0 * (self.output_energy / self.input_energy.max(1e-30)).log10()
     }
 
-    /// Whether every output sample was finite.
-    pub fn all_finite(&self) -> bool {
-        self.all_finite
-    }
-
     /// Every output sample finite, and the run's gain within [`MAX_GAIN_DB`].
     pub fn ok(&self) -> bool {
         self.all_finite && self.gain_db() <= MAX_GAIN_DB
