@@ -3,7 +3,8 @@
 /// Most styles a model may hold.
 pub const MAX_STYLES: usize = 32;
 
-/// The controls in force for one hop.
+/// The controls in force for one hop. Every constructor gives a fully wet mix with level
+/// match on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Controls {
     /// Weight of each style, `0..=1`, summing to 1 over the first `style_count` entries.
@@ -12,6 +13,9 @@ pub struct Controls {
     pub style_count: usize,
     /// Dry/wet mix, `0` (dry only) to `1` (wet only).
     pub mix: f32,
+    /// Keep the wet level near the input's ([`crate::level_guard`]); the short-term guard
+    /// and the peak ceiling hold either way.
+    pub level_match: bool,
 }
 
 impl Default for Controls {
@@ -43,6 +47,7 @@ impl Controls {
             style_weights,
             style_count,
             mix: 1.0,
+            level_match: true,
         }
     }
 
@@ -69,6 +74,7 @@ impl Controls {
             style_weights,
             style_count,
             mix: 1.0,
+            level_match: true,
         }
     }
 
@@ -79,6 +85,12 @@ impl Controls {
         } else {
             1.0
         };
+        self
+    }
+
+    /// The same controls with level match on or off.
+    pub fn with_level_match(mut self, on: bool) -> Self {
+        self.level_match = on;
         self
     }
 
@@ -94,6 +106,7 @@ impl Controls {
             *w += (t - *w) * amount;
         }
         self.mix = target.mix;
+        self.level_match = target.level_match;
     }
 }
 

@@ -76,6 +76,21 @@ impl DryWetMixer {
         }
     }
 
+    /// Energy `Σx²`, over channels, of the next `samples` dry samples (at most the delay),
+    /// the ones the next call to [`DryWetMixer::mix_channel`] will play.
+    pub fn upcoming_energy(&self, samples: usize) -> f32 {
+        let mut sum = 0.0;
+        for line in &self.delay {
+            let len = line.len();
+            let n = samples.min(len);
+            let first = n.min(len - self.position);
+            let squares = |s: &[f32]| s.iter().map(|x| x * x).sum::<f32>();
+            sum +=
+                squares(&line[self.position..self.position + first]) + squares(&line[..n - first]);
+        }
+        sum
+    }
+
     /// Clears the delay lines.
     pub fn reset(&mut self) {
         for line in &mut self.delay {

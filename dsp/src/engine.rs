@@ -20,6 +20,15 @@
 //! counted as missed, and the wet signal fades back in over a few hops once frames return. In
 //! [`ProcessingMode::Offline`] the audio side waits for every frame, so renders are
 //! deterministic.
+//!
+//! # Level safety
+//!
+//! Whatever the model returns, the wet path cannot get much louder than its input. Each
+//! finished hop of wet samples is ready a hop before it plays; there it passes
+//! [`LevelMatch`] (when the controls ask for it), the [`LevelGuard`], a short-term guard that
+//! always holds, and the [`PeakLimiter`], a sample-peak ceiling. Their levels are the dry
+//! samples the hop plays beside. None of them adds latency or touches the dry path, so mix 0
+//! and the identity style stay bit-exact.
 
 use std::fmt;
 use std::sync::atomic::Ordering;
@@ -34,8 +43,12 @@ use crate::dry_wet::DryWetMixer;
 use crate::frame::{Frame, FrameStatus};
 use crate::frame_queue::{frame_queue, AudioEnd};
 use crate::geometry::{GeometryError, StftGeometry, MAX_CHANNELS};
+use crate::hop_gain::HopGain;
+use crate::level_guard::{hop_energy, LevelGuard};
+use crate::level_match::LevelMatch;
 use crate::model::{FrameModel, ModelDescription, ModelError};
 use crate::overlap_add::OverlapAdd;
+use crate::peak_limiter::{PeakLimiter, PEAK_HEADROOM_DB_MATCHED, PEAK_HEADROOM_DB_UNMATCHED};
 use crate::stats::EngineStats;
 use crate::stft::StftAnalyzer;
 use crate::worker::Worker;
@@ -115,6 +128,13 @@ pub fn budget_for_block(max_block: usize, hop: usize) -> usize {
     (max_block.clamp(1, 2048).div_ceil(hop.max(1)) + 1).min(MAX_BUDGET_HOPS)
 }
 
+/// Gain below which a hop counts as limited in [`EngineStats::limited_frames`] (−0.1 dB).
+const LIMITING_GAIN: f32 = 0.9886;
+
+fn amplitude_db(gain: f32) -> f32 {
+    20.0 * gain.max(1e-6).log10()
+}
+
 /// Why an engine could not be built.
 #[derive(Debug)]
 pub enum EngineError {
@@ -161,6 +181,10 @@ pub struct Engine {
     stats: Arc<EngineStats>,
     /// Unprocessed spectra of the last `budget_hops + 1` hops, for fallback (slot = seq mod len).
     history: Vec<Complex32>,
+    level_match: LevelMatch,
+    guard: LevelGuard,
+    wet_gain: HopGain,
+    limiter: PeakLimiter,
     /// Whether each history slot's frame reached the worker.
     submitted: Vec<bool>,
     /// Frames back from the worker, waiting for their deadline (slot = seq mod len).
@@ -244,6 +268,10 @@ impl Engine {
             worker,
             stats,
             history: vec![Complex32::new(0.0, 0.0); slots * config.channels * bins],
+            level_match: LevelMatch::new(hop_seconds, config.channels * geometry.hop),
+            guard: LevelGuard::new(hop_seconds, config.channels * geometry.hop),
+            wet_gain: HopGain::default(),
+            limiter: PeakLimiter::new(geometry.hop, config.sample_rate, latency),
             submitted: vec![false; slots],
             returned: (0..slots).map(|_| None).collect(),
             synthesis_spectrum: vec![Complex32::new(0.0, 0.0); config.channels * bins],
@@ -319,6 +347,10 @@ impl Engine {
         self.synthesis.reset();
         self.mixer.reset();
         self.history.fill(Complex32::new(0.0, 0.0));
+        self.level_match.reset();
+        self.guard.reset();
+        self.wet_gain.reset();
+        self.limiter.reset();
         self.submitted.fill(false);
         for slot in 0..self.returned.len() {
             if let Some(frame) = self.returned[slot].take() {
@@ -395,6 +427,7 @@ impl Engine {
         let slot = self.slot(seq);
         self.analyzer
             .analyse(&mut self.history[slot * frame_len..(slot + 1) * frame_len]);
+        self.limiter.push_input_peak(self.peak_in);
         self.smoothed.approach(&self.target, self.smoothing);
         self.collect_returns();
         if let Some(stale) = self.returned[slot].take() {
@@ -406,6 +439,9 @@ impl Engine {
         stats.hops.fetch_add(1, Ordering::Relaxed);
         stats.input_peak.store(self.peak_in, Ordering::Relaxed);
         stats.output_peak.store(self.peak_out, Ordering::Relaxed);
+        stats
+            .level_match_db
+            .store(self.level_match.gain_db(), Ordering::Relaxed);
         self.peak_in = 0.0;
         self.peak_out = 0.0;
 
@@ -515,5 +551,36 @@ impl Engine {
             self.queue.recycle(frame);
         }
         self.synthesis.add_frame(&self.synthesis_spectrum);
+        self.keep_level_safe();
+    }
+
+    /// Level match, the guard and the peak ceiling on the hop just finished, against the dry
+    /// samples it will play beside.
+    fn keep_level_safe(&mut self) {
+        let matched = self.smoothed.level_match;
+        let dry = self.mixer.upcoming_energy(self.config.geometry.hop);
+        let finished = self.synthesis.finished_mut();
+        let wet = hop_energy(finished);
+        let level = self.level_match.gain(dry, wet, matched);
+        let guard = self.guard.gain(dry, wet * level * level, matched);
+        self.wet_gain.apply(finished, level * guard);
+        let headroom = if matched {
+            PEAK_HEADROOM_DB_MATCHED
+        } else {
+            PEAK_HEADROOM_DB_UNMATCHED
+        };
+        let peak = self.limiter.process(finished, headroom);
+        self.level_match.observe_played(dry, hop_energy(finished));
+
+        let stats = &self.stats;
+        stats
+            .guard_reduction_db
+            .store(amplitude_db(guard), Ordering::Relaxed);
+        stats
+            .peak_reduction_db
+            .store(amplitude_db(peak), Ordering::Relaxed);
+        if guard < LIMITING_GAIN || peak < LIMITING_GAIN {
+            stats.limited_frames.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }

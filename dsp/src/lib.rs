@@ -2,7 +2,8 @@
 //!
 //! Host audio is analysed by a streaming STFT ([`stft`]), each hop's spectra travel through a
 //! lock-free [`frame_queue`] to a [`worker`] thread that runs a style [`model`], come back, and
-//! are resynthesised by [`overlap_add`] and mixed with the latency-aligned dry signal
+//! are resynthesised by [`overlap_add`], kept near the input's level by [`level_match`] and
+//! from getting louder than it by [`level_guard`] and [`peak_limiter`], and mixed with the latency-aligned dry signal
 //! ([`dry_wet`]). [`engine::Engine`] ties it together and owns the deadline policy. Nothing here
 //! knows about plugin hosts or GUIs.
 
@@ -13,8 +14,12 @@ pub mod engine;
 pub mod frame;
 pub mod frame_queue;
 pub mod geometry;
+pub mod hop_gain;
+pub mod level_guard;
+pub mod level_match;
 pub mod model;
 pub mod overlap_add;
+pub mod peak_limiter;
 pub mod runtime;
 pub mod stats;
 pub mod stft;

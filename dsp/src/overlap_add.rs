@@ -98,6 +98,12 @@ impl OverlapAdd {
         &self.ready[channel][offset..offset + len]
     }
 
+    /// The finished hop of every channel (`channels × hop` samples), published by the last
+    /// [`OverlapAdd::add_frame`] and not yet played: the place to limit it.
+    pub fn finished_mut(&mut self) -> &mut [Vec<f32>] {
+        &mut self.ready
+    }
+
     /// Clears all pending output.
     pub fn reset(&mut self) {
         for v in self.accumulator.iter_mut().chain(self.ready.iter_mut()) {

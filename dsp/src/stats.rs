@@ -18,7 +18,8 @@ pub struct EngineStats {
     pub missed_frames: AtomicU64,
     /// Frames the model failed on or returned non-finite values for (resynthesised dry).
     pub failed_frames: AtomicU64,
-    /// Frames whose output gain was limited because it was absurdly loud.
+    /// Hops whose wet output the level guard or the peak limiter turned down by more than
+    /// 0.1 dB.
     pub limited_frames: AtomicU64,
     /// Frames the model ran on.
     pub processed_frames: AtomicU64,
@@ -38,6 +39,12 @@ pub struct EngineStats {
     pub input_peak: AtomicF32,
     /// Peak absolute output level over the last hop (linear).
     pub output_peak: AtomicF32,
+    /// Level-match gain in force, in dB (0 while level match is off or in its corridor).
+    pub level_match_db: AtomicF32,
+    /// The short-term guard's gain on the last resynthesised frame, in dB (≤ 0).
+    pub guard_reduction_db: AtomicF32,
+    /// The peak limiter's smallest gain over the last hop, in dB (≤ 0).
+    pub peak_reduction_db: AtomicF32,
     last_error: Mutex<Option<String>>,
 }
 

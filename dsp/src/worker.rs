@@ -19,8 +19,6 @@ use crate::stats::EngineStats;
 
 /// Mean energy per bin below which a frame counts as silent (about -140 dBFS for a 1024 FFT).
 const SILENCE_ENERGY: f32 = 1e-8;
-/// Largest output/input energy ratio a model may produce before it is limited (+24 dB).
-const MAX_ENERGY_GAIN: f32 = 251.2;
 /// Longest the worker sleeps before looking for work on its own, in milliseconds.
 const IDLE_WAKE_MS: u64 = 100;
 
@@ -266,27 +264,17 @@ impl WorkerLoop {
     }
 }
 
-/// Checks a model's output: non-finite output fails the frame; output more than +24 dB above
-/// the input (plus a small floor) is scaled down to that limit.
+/// Checks a model's output: non-finite output fails the frame. Levels are the engine's
+/// business ([`crate::level_guard`]).
 fn sanitise_output(frame: &mut Frame, stats: &EngineStats) -> FrameStatus {
-    let mut out_energy = 0.0f64;
-    for c in &frame.output {
-        if !c.re.is_finite() || !c.im.is_finite() {
-            stats.failed_frames.fetch_add(1, Ordering::Relaxed);
-            stats.set_error("style model produced NaN or infinite values; passing dry");
-            return FrameStatus::Failed;
-        }
-        out_energy += c.norm_sqr() as f64;
-    }
-    let in_energy: f64 = frame.input.iter().map(|c| c.norm_sqr() as f64).sum();
-    let floor = frame.input.len() as f64 * 1e-6;
-    let limit = in_energy * MAX_ENERGY_GAIN as f64 + floor;
-    if out_energy > limit {
-        let scale = (limit / out_energy).sqrt() as f32;
-        for c in &mut frame.output {
-            *c *= scale;
-        }
-        stats.limited_frames.fetch_add(1, Ordering::Relaxed);
+    if frame
+        .output
+        .iter()
+        .any(|c| !c.re.is_finite() || !c.im.is_finite())
+    {
+        stats.failed_frames.fetch_add(1, Ordering::Relaxed);
+        stats.set_error("style model produced NaN or infinite values; passing dry");
+        return FrameStatus::Failed;
     }
     stats.processed_frames.fetch_add(1, Ordering::Relaxed);
     FrameStatus::Processed

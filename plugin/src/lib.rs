@@ -106,7 +106,9 @@ impl Chameleon {
             )
         };
         let mix = if bypassed { 0.0 } else { params.mix.value() };
-        controls.with_mix(mix)
+        controls
+            .with_mix(mix)
+            .with_level_match(params.level_match.value())
     }
 
     fn report_latency(&mut self, latency: usize, report: impl FnOnce(u32)) {

@@ -10,6 +10,7 @@
 //! | `mix`         | float | 0..=1 (%)                | dry/wet, latency-aligned, glides per sample      |
 //! | `output_gain` | float | −24..=+24 dB             | output level, smoothed per sample (20 ms)        |
 //! | `bypass`      | bool  | host bypass              | glides mix to dry and gain to 0 dB (20 ms); the latency is kept |
+//! | `level_match` | bool  | on (default) / off       | keeps the wet level within ±1 dB of the input's (0.5 s followers); the output guard holds either way |
 //! | `device`      | enum  | Auto / CPU / GPU         | compute device used when an ONNX model is loaded |
 //! | `xy_enabled`  | bool  |                          | the XY pad drives the style blend instead of A/B/morph |
 //! | `pad_x`       | float | 0..=1                    | XY pad position, left → right                    |
@@ -212,6 +213,9 @@ pub struct ChameleonParams {
     /// Host bypass: glides to the latency-aligned dry signal.
     #[id = "bypass"]
     pub bypass: BoolParam,
+    /// Keep the wet level near the input's ([`chameleon_dsp::level_guard`]).
+    #[id = "level_match"]
+    pub level_match: BoolParam,
     /// Compute device for ONNX models.
     #[id = "device"]
     pub device: EnumParam<Device>,
@@ -293,6 +297,7 @@ impl ChameleonParams {
                 .make_bypass()
                 .with_value_to_string(formatters::v2s_bool_bypass())
                 .with_string_to_value(formatters::s2v_bool_bypass()),
+            level_match: BoolParam::new("Level Match", true),
             device: EnumParam::new("Device", Device::Auto).non_automatable(),
             xy_enabled: BoolParam::new("XY Pad", false),
             pad_x: FloatParam::new("Pad X", 0.5, FloatRange::Linear { min: 0.0, max: 1.0 })

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! chameleon-render INPUT.wav OUTPUT.wav [--style NAME] [--style-b NAME --morph 0..1]
-//!                  [--mix 0..1] [--model FILE.onnx] [--device auto|cpu|gpu] [--block N]
+//!                  [--corners BL,BR,TL,TR [--pad X,Y]] [--mix 0..1] [--level-match on|off]
+//!                  [--model FILE.onnx] [--device auto|cpu|gpu] [--block N]
 //!                  [--realtime] [--keep-latency] [--json]
 //! chameleon-render --list-styles [--model FILE.onnx] [--json]
 //! ```
@@ -20,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use chameleon_dsp::model::fault::FAULTS_ENV;
 use chameleon_dsp::model::{load_model, Device, FaultPlan, FaultyModel};
-use chameleon_dsp::{Controls, Engine, FrameModel, SpectralShapeModel, MAX_CHANNELS};
+use chameleon_dsp::{
+    Controls, Engine, FrameModel, ModelDescription, SpectralShapeModel, MAX_CHANNELS,
+};
 use serde_json::json;
 
 use crate::engine_builder::{engine_config, EngineSpec};
@@ -44,8 +47,15 @@ pub struct RenderOptions {
     pub style_b: Option<String>,
     /// Morph from A (0) to B (1).
     pub morph: f32,
+    /// The XY pad's corner styles `[bottom-left, bottom-right, top-left, top-right]`; when
+    /// set they replace style A, style B and the morph.
+    pub corners: Option<[String; 4]>,
+    /// XY pad position `(x, y)`, each 0 to 1.
+    pub pad: (f32, f32),
     /// Dry/wet mix, 0 (dry) to 1 (wet).
     pub mix: f32,
+    /// Keep the wet level near the input's (on by default, as in the plugin).
+    pub level_match: bool,
     /// Model file; `None` means the bundled default.
     pub model: Option<PathBuf>,
     /// Execution provider choice.
@@ -70,7 +80,10 @@ impl Default for RenderOptions {
             style: None,
             style_b: None,
             morph: 0.0,
+            corners: None,
+            pad: (0.5, 0.5),
             mix: 1.0,
+            level_match: true,
             model: None,
             device: Device::Auto,
             block: DEFAULT_BLOCK,
@@ -100,7 +113,8 @@ fn fail<T>(message: impl Into<String>) -> Result<T, RenderError> {
 
 /// Usage text.
 pub const USAGE: &str = "usage: chameleon-render INPUT.wav OUTPUT.wav [--style NAME] \
-[--style-b NAME --morph 0..1] [--mix 0..1] [--model FILE.onnx] [--device auto|cpu|gpu] \
+[--style-b NAME --morph 0..1] [--corners BL,BR,TL,TR [--pad X,Y]] [--mix 0..1] \
+[--level-match on|off] [--model FILE.onnx] [--device auto|cpu|gpu] \
 [--block N] [--realtime] [--keep-latency] [--json]\n       chameleon-render --list-styles \
 [--model FILE.onnx] [--json]";
 
@@ -109,6 +123,31 @@ fn parse_unit(flag: &str, value: &str) -> Result<f32, RenderError> {
         Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
         _ => fail(format!("{flag} takes a number from 0 to 1, not '{value}'")),
     }
+}
+
+fn parse_switch(flag: &str, value: &str) -> Result<bool, RenderError> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => fail(format!("{flag} takes 'on' or 'off', not '{value}'")),
+    }
+}
+
+fn parse_corners(value: &str) -> Result<[String; 4], RenderError> {
+    let names: Vec<String> = value.split(',').map(|s| s.trim().to_owned()).collect();
+    <[String; 4]>::try_from(names).map_err(|_| {
+        RenderError(format!(
+            "--corners takes four styles, bottom-left,bottom-right,top-left,top-right, not '{value}'"
+        ))
+    })
+}
+
+fn parse_pad(value: &str) -> Result<(f32, f32), RenderError> {
+    let bad = || RenderError(format!("--pad takes X,Y, each from 0 to 1, not '{value}'"));
+    let (x, y) = value.split_once(',').ok_or_else(bad)?;
+    let x = parse_unit("--pad", x.trim()).map_err(|_| bad())?;
+    let y = parse_unit("--pad", y.trim()).map_err(|_| bad())?;
+    Ok((x, y))
 }
 
 impl RenderOptions {
@@ -128,6 +167,9 @@ impl RenderOptions {
                 "--style-b" => options.style_b = Some(value(arg)?),
                 "--morph" => options.morph = parse_unit(arg, &value(arg)?)?,
                 "--mix" => options.mix = parse_unit(arg, &value(arg)?)?,
+                "--level-match" => options.level_match = parse_switch(arg, &value(arg)?)?,
+                "--corners" => options.corners = Some(parse_corners(&value(arg)?)?),
+                "--pad" => options.pad = parse_pad(&value(arg)?)?,
                 "--model" => options.model = Some(PathBuf::from(value(arg)?)),
                 "--device" => options.device = value(arg)?.parse().map_err(RenderError)?,
                 "--block" => {
@@ -151,6 +193,9 @@ impl RenderOptions {
                 return fail("--list-styles takes no input or output file");
             }
             return Ok(options);
+        }
+        if options.corners.is_some() && (options.style.is_some() || options.style_b.is_some()) {
+            return fail("--corners replaces --style and --style-b; give one or the other");
         }
         let [input, output] = <[PathBuf; 2]>::try_from(positional)
             .map_err(|_| RenderError(format!("expected INPUT.wav and OUTPUT.wav\n{USAGE}")))?;
@@ -266,6 +311,8 @@ pub struct RenderReport {
     pub missed_frames: u64,
     /// Frames the model failed on.
     pub failed_frames: u64,
+    /// Hops whose wet output the level guard or the peak limiter turned down.
+    pub limited_frames: u64,
     /// Wall-clock time of the render, in seconds.
     pub seconds: f64,
     /// Audio duration divided by wall-clock time.
@@ -294,6 +341,7 @@ impl RenderReport {
             "frames": self.frames,
             "missed_frames": self.missed_frames,
             "failed_frames": self.failed_frames,
+            "limited_frames": self.limited_frames,
             "seconds": self.seconds,
             "realtime_factor": self.realtime_factor,
             "model": self.model,
@@ -305,6 +353,9 @@ impl RenderReport {
             "style_b": self.style.1,
             "morph": options.morph,
             "mix": options.mix,
+            "level_match": options.level_match,
+            "corners": options.corners,
+            "pad": options.corners.as_ref().map(|_| [options.pad.0, options.pad.1]),
             "block": options.block,
             "mode": if options.realtime { "realtime" } else { "offline" },
             "latency_removed": !options.keep_latency,
@@ -369,8 +420,7 @@ pub fn write_wav(path: &Path, channels: &[Vec<f32>], sample_rate: u32) -> Result
     writer.finalize().map_err(io)
 }
 
-fn style_index(model: &dyn FrameModel, name: &str) -> Result<usize, RenderError> {
-    let description = model.description();
+fn style_index(description: &ModelDescription, name: &str) -> Result<usize, RenderError> {
     description.style_index(name).ok_or_else(|| {
         let known: Vec<&str> = description.styles.iter().map(|s| s.id.as_str()).collect();
         RenderError(format!(
@@ -428,8 +478,8 @@ pub fn render(
         .unwrap_or_default();
     let style_a = options.style.clone().unwrap_or(first);
     let style_b = options.style_b.clone().unwrap_or_else(|| style_a.clone());
-    let a = style_index(model.as_ref(), &style_a)?;
-    let b = style_index(model.as_ref(), &style_b)?;
+    let a = style_index(&description, &style_a)?;
+    let b = style_index(&description, &style_b)?;
 
     let channels = input.len();
     let frames = input.first().map_or(0, Vec::len);
@@ -444,8 +494,20 @@ pub fn render(
     };
     let config = engine_config(&description, &spec).map_err(RenderError)?;
     let mut engine = Engine::new(config, model).map_err(|e| RenderError(e.to_string()))?;
-    let controls =
-        Controls::morph(a, b, options.morph, description.styles.len()).with_mix(options.mix);
+    let style_count = description.styles.len();
+    let controls = match &options.corners {
+        Some(names) => {
+            let mut slots = [0; 4];
+            for (slot, name) in slots.iter_mut().zip(names) {
+                *slot = style_index(&description, name)?;
+            }
+            Controls::corners(slots, options.pad.0, options.pad.1, style_count)
+        }
+        None => Controls::morph(a, b, options.morph, style_count),
+    };
+    let controls = controls
+        .with_mix(options.mix)
+        .with_level_match(options.level_match);
     engine.set_controls(&controls);
     engine.snap_controls();
     let latency = engine.latency_samples();
@@ -500,6 +562,7 @@ pub fn render(
         frames,
         missed_frames: stats.missed_frames,
         failed_frames: stats.failed_frames,
+        limited_frames: stats.limited_frames,
         seconds,
         realtime_factor: if seconds > 0.0 {
             audio_seconds / seconds

@@ -401,3 +401,42 @@ fn the_live_view_follows_the_output_feed() {
         "a -6 dBFS sine read {peak_db} dB"
     );
 }
+
+#[test]
+fn the_output_card_shows_level_match_and_says_when_the_output_is_limited() {
+    let (plugin, rig) = plugin();
+    let mut h = harness(rig);
+    frames(&mut h, 2);
+    // Level match is on by default; the toggle turns it off through the host.
+    assert!(plugin.params.level_match.value());
+    h.get_by_role_and_label(Role::CheckBox, "Level match")
+        .click();
+    frames(&mut h, 2);
+    assert!(!plugin.params.level_match.value());
+    assert_eq!(
+        plugin.host.take_log(),
+        ["begin Level Match", "set Level Match", "end Level Match"]
+    );
+    assert_eq!(h.query_all_by_label_contains("Output limited").count(), 0);
+
+    // A model far too loud: the engine publishes its gain reduction, the editor says so.
+    let relaxed = std::sync::atomic::Ordering::Relaxed;
+    plugin.stats.guard_reduction_db.store(-30.0, relaxed);
+    plugin.stats.peak_reduction_db.store(-4.0, relaxed);
+    frames(&mut h, 2);
+    shows_part(&h, "Output limited -34.0 dB");
+    shows(&h, "-34.0 dB");
+
+    // Level match back on, cutting a loud model: its gain shows once the limiting stops.
+    automate(&plugin.params.level_match, 1.0);
+    plugin.stats.guard_reduction_db.store(0.0, relaxed);
+    plugin.stats.peak_reduction_db.store(0.0, relaxed);
+    plugin.stats.level_match_db.store(-17.5, relaxed);
+    for _ in 0..40 {
+        frames(&mut h, 4);
+        if h.query_all_by_label_contains("Output limited").count() == 0 {
+            break;
+        }
+    }
+    shows(&h, "Level match -17.5 dB");
+}

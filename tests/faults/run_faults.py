@@ -29,6 +29,7 @@ SCENARIOS = [
     ("model error on every hop", "always_failing", {"CHAMELEON_FAULTS": "error"}, 120),
     ("model NaN on every hop", "always_failing", {"CHAMELEON_FAULTS": "nan"}, 120),
     ("invalid fault plan", "bad_plan", {"CHAMELEON_FAULTS": "explode/0"}, 120),
+    ("model 40 dB too loud", "loud_model", {"CHAMELEON_FAULTS": "loud:40dB"}, 180),
     ("runtime library disappears", "runtime_vanishes", {"CHAMELEON_ORT_DYLIB": None}, 240),
     ("model swap under load", "model_swap", {}, 180),
     ("instances created and destroyed with frames in flight", "instance_cycles",

@@ -126,6 +126,68 @@ def always_failing():
     check(plugin.reported_latency_samples == latency, f"{plan}: latency unchanged")
 
 
+def level_change(x, y, sr=SR, window_s=0.4, step_s=0.1, floor_db=30.0):
+    """Output over input of one aligned clip ([channels, n]), in dB: clip RMS, the worst short
+    window (input windows more than `floor_db` under the clip's mean count as that floor), and
+    the sample peak. The same measure as tests/level-check/src/measure.rs."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)[:, : x.shape[1]]
+    n = x.shape[1]
+    e_in, e_out = float(np.sum(x ** 2)), float(np.sum(y ** 2))
+    w, step = int(window_s * sr), int(step_s * sr)
+    floor = e_in / n * w * 10 ** (-floor_db / 10)
+    worst = -np.inf
+    for start in range(0, max(n - w, 0) + 1, step):
+        a = float(np.sum(x[:, start:start + w] ** 2))
+        b = float(np.sum(y[:, start:start + w] ** 2))
+        worst = max(worst, 10 * np.log10(max(b, 1e-30) / max(a, floor, 1e-30)))
+    peak_in, peak_out = float(np.max(np.abs(x))), float(np.max(np.abs(y)))
+    return (10 * np.log10(max(e_out, 1e-30) / max(e_in, 1e-30)), worst,
+            20 * np.log10(max(peak_out, 1e-30) / max(peak_in, 1e-30)), peak_in, peak_out)
+
+
+def hostile_inputs(n, sr=SR):
+    """White noise, a drum-like loop and a loud sine sweep, stereo."""
+    rng = np.random.default_rng(4)
+    t = np.arange(n) / sr
+    noise = rng.uniform(-1, 1, n) * 0.1 * np.sqrt(3)
+    drums = np.zeros(n)
+    beat = sr // 2
+    for start in range(0, n, beat // 2):
+        m = min(n - start, sr // 4)
+        tt = np.arange(m) / sr
+        hit = 0.15 * rng.uniform(-1, 1, m) * np.exp(-tt / 0.015)
+        if (start // (beat // 2)) % 2 == 0:
+            hit += 0.9 * np.sin(2 * np.pi * (45 * tt + 2.25 * (1 - np.exp(-tt / 0.03)))) * np.exp(-tt / 0.12)
+        drums[start:start + m] += hit
+    drums *= 0.98 / np.max(np.abs(drums))
+    k = np.log(16000 / 40) / t[-1]
+    sweep = 10 ** (-1 / 20) * np.sin(2 * np.pi * 40 * (np.exp(k * t) - 1) / k)
+    return [(name, np.stack([v, v]).astype(np.float32))
+            for name, v in (("white noise", noise), ("drum loop", drums), ("sweep -1 dBFS", sweep))]
+
+
+def loud_model():
+    """CHAMELEON_FAULTS=loud:40dB: a model 40 dB too loud. With level match on (the default)
+    clip RMS stays within ±2 dB, every 400 ms window within +4 dB and peaks within +6 dB of the
+    input's; with it off within +6, +8 and +9 dB."""
+    plan = os.environ.get("CHAMELEON_FAULTS", "")
+    bounds = {True: (2.0, 4.0, 6.0), False: (6.0, 8.0, 9.0)}
+    for level_match in (True, False):
+        plugin = common.load()
+        plugin.parameters["level_match"].raw_value = 1.0 if level_match else 0.0
+        for name, x in hostile_inputs(int(SR * 2.0)):
+            y = render(plugin, x)
+            clip, window, peak, p_in, p_out = level_change(x, y)
+            clip_max, window_max, peak_max = bounds[level_match]
+            ok = (np.isfinite(y).all() and clip <= clip_max and window <= window_max
+                  and peak <= peak_max)
+            check(ok, f"{plan}, level match {'on' if level_match else 'off'}: {name} comes out "
+                  f"at {clip:+.1f} dB (at most {clip_max:+.0f}), worst 400 ms {window:+.1f} dB "
+                  f"(at most {window_max:+.0f}), peak {p_in:.2f} -> {p_out:.2f} "
+                  f"({peak:+.1f} dB, at most {peak_max:+.0f})")
+
+
 def bad_plan():
     """An invalid CHAMELEON_FAULTS is ignored (and said so), not a crash."""
     x, y_ref, _, _ = load_baseline()
@@ -523,6 +585,7 @@ SCENARIOS = {
     "failing_hops": failing_hops,
     "always_failing": always_failing,
     "bad_plan": bad_plan,
+    "loud_model": loud_model,
     "runtime_vanishes": runtime_vanishes,
     "runtime_child": runtime_child,
     "model_swap": model_swap,

@@ -1,4 +1,5 @@
-//! Fault injection: a wrapper that makes any model stall, fail, emit NaN or panic on a schedule.
+//! Fault injection: a wrapper that makes any model stall, fail, emit NaN, blast or panic on a
+//! schedule.
 //!
 //! Used by the test suites and, through the `CHAMELEON_FAULTS` environment variable, by the
 //! plugin and the renderer, so resilience can be checked in real hosts with the shipped binary.
@@ -11,8 +12,10 @@
 //! | `error/100+7` | return an error on hops 7, 107, 207, … |
 //! | `nan/25` | fill the output with NaN on every 25th hop |
 //! | `panic/500` | panic inside the model on every 500th hop |
+//! | `loud:40dB` | multiply the output by +40 dB on every hop (a hostile model) |
 //!
-//! `EVERY` defaults to 1 (every hop) and `PHASE` to 0. Durations take `us`, `ms` or `s`.
+//! `EVERY` defaults to 1 (every hop) and `PHASE` to 0. Durations take `us`, `ms` or `s`;
+//! gains take `dB` (−120 to +120).
 
 use std::time::Duration;
 
@@ -24,7 +27,7 @@ use crate::model::{FrameModel, ModelDescription, ModelError};
 pub const FAULTS_ENV: &str = "CHAMELEON_FAULTS";
 
 /// What goes wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FaultKind {
     /// The model sleeps for the duration.
     Stall(Duration),
@@ -34,10 +37,12 @@ pub enum FaultKind {
     Nan,
     /// The model panics.
     Panic,
+    /// The model's output is multiplied by this linear gain.
+    Loud(f32),
 }
 
 /// One scheduled fault: `kind` on hops where `seq % every == phase`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fault {
     /// What goes wrong.
     pub kind: FaultKind,
@@ -54,7 +59,7 @@ impl Fault {
 }
 
 /// A list of scheduled faults.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaultPlan {
     /// The faults, applied in order.
     pub faults: Vec<Fault>,
@@ -80,6 +85,19 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+fn parse_gain(text: &str) -> Result<f32, String> {
+    let number = text
+        .strip_suffix("dB")
+        .ok_or_else(|| format!("gain '{text}' needs the unit dB"))?;
+    let db: f32 = number
+        .parse()
+        .map_err(|_| format!("'{number}' is not a number"))?;
+    if !(-120.0..=120.0).contains(&db) {
+        return Err(format!("gain '{text}' is outside -120..120 dB"));
+    }
+    Ok(10f32.powf(db / 20.0))
+}
+
 impl FaultPlan {
     /// Parses a plan such as `stall:50ms/40,nan/25+3`.
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -100,10 +118,11 @@ impl FaultPlan {
                 ("error", "") => FaultKind::Error,
                 ("nan", "") => FaultKind::Nan,
                 ("panic", "") => FaultKind::Panic,
+                ("loud", g) if !g.is_empty() => FaultKind::Loud(parse_gain(g)?),
                 _ => {
                     return Err(format!(
-                        "'{item}' is not a fault (stall:DUR, slow:DUR, error, nan, panic)"
-                    ))
+                    "'{item}' is not a fault (stall:DUR, slow:DUR, error, nan, panic, loud:GAINdB)"
+                ))
                 }
             };
             faults.push(Fault { kind, every, phase });
@@ -167,6 +186,7 @@ impl FrameModel for FaultyModel {
                         .iter_mut()
                         .for_each(|c| *c = crate::Complex32::new(f32::NAN, f32::NAN)),
                     FaultKind::Panic => panic!("injected panic at hop {}", frame.seq),
+                    FaultKind::Loud(gain) => frame.output.iter_mut().for_each(|c| *c *= gain),
                 }
             }
         }
@@ -185,8 +205,10 @@ mod tests {
     #[test]
     fn plans_parse_and_bad_plans_say_why() {
         let plan =
-            FaultPlan::parse("stall:50ms/40, slow:2ms, error/100+7,nan/25,panic/500").unwrap();
-        assert_eq!(plan.faults.len(), 5);
+            FaultPlan::parse("stall:50ms/40, slow:2ms, error/100+7,nan/25,panic/500,loud:40dB")
+                .unwrap();
+        assert_eq!(plan.faults.len(), 6);
+        assert_eq!(plan.faults[5].kind, FaultKind::Loud(100.0));
         assert_eq!(
             plan.faults[0].kind,
             FaultKind::Stall(Duration::from_millis(50))
@@ -203,6 +225,9 @@ mod tests {
             "explode",
             "error/x",
             "stall:99s",
+            "loud",
+            "loud:40",
+            "loud:200dB",
         ] {
             assert!(FaultPlan::parse(bad).is_err(), "{bad} should be refused");
         }

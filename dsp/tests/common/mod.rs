@@ -152,7 +152,8 @@ impl FrameModel for ScriptedModel {
     }
 }
 
-/// Controls selecting style 0 of a one-style model, fully wet.
+/// Controls selecting style 0 of a one-style model, fully wet, level match off (so a scripted
+/// model's own gain is what comes out; the output guard still holds).
 pub fn wet() -> Controls {
-    Controls::single(0, 1)
+    Controls::single(0, 1).with_level_match(false)
 }

@@ -10,6 +10,7 @@
 //! drive the same code the plugin window runs.
 
 pub mod feed;
+pub mod level_meter;
 pub mod model_picker;
 pub mod persisted_size;
 pub mod spectrogram;
@@ -35,6 +36,7 @@ use crate::params::{ChameleonParams, Device, EditorSize};
 use crate::status::EngineStatus;
 use crate::style_names::StyleNames;
 
+use self::level_meter::LevelReadout;
 use self::model_picker::ModelPicker;
 use self::persisted_size::PersistedSizeEditor;
 use self::spectrogram::LiveView;
@@ -61,6 +63,7 @@ pub struct EditorShared {
 struct Meters {
     input_db: f32,
     output_db: f32,
+    level: LevelReadout,
 }
 
 /// Everything the editor draws, independent of the window it draws in.
@@ -84,6 +87,7 @@ impl EditorView {
             meters: Meters {
                 input_db: -96.0,
                 output_db: -96.0,
+                level: LevelReadout::default(),
             },
             themed: false,
         }
@@ -157,9 +161,21 @@ impl EditorView {
             },
             |view, ui| view.pad_card(ui, &setter),
         );
-        self.card(ui, output, "Output", none, |view, ui| {
-            view.output_card(ui, &setter)
-        });
+        self.card(
+            ui,
+            output,
+            "Output",
+            |ui| {
+                widgets::toggle(
+                    ui,
+                    &setter,
+                    &params.level_match,
+                    "Level match",
+                    theme::ACCENT,
+                );
+            },
+            |view, ui| view.output_card(ui, &setter),
+        );
         self.card(ui, live, "Live", none, |view, ui| view.live.show(ui, sr));
         self.card(
             ui,
@@ -183,6 +199,12 @@ impl EditorView {
         let output = to_db(stats.output_peak.load(Ordering::Relaxed));
         self.meters.input_db = input.max(self.meters.input_db - fall);
         self.meters.output_db = output.max(self.meters.output_db - fall);
+        self.meters.level.update(&stats, dt);
+    }
+
+    /// The level-safety readings shown in the Output card.
+    pub fn level_readout(&self) -> LevelReadout {
+        self.meters.level
     }
 
     /// Draws a card in `rect`: a title row with `action` at its right, and `contents` below.
@@ -363,7 +385,7 @@ impl EditorView {
         let params = Arc::clone(&self.shared.params);
         let avail = ui.available_size();
         let diameter = ((avail.x - 24.0) / 2.0)
-            .min(avail.y - 110.0)
+            .min(avail.y - 150.0)
             .clamp(56.0, 120.0);
         ui.horizontal(|ui| {
             let spare = (avail.x - 2.0 * diameter.max(60.0) - 12.0).max(0.0);
@@ -382,6 +404,7 @@ impl EditorView {
         ui.add_space(10.0);
         self.meter(ui, "IN", self.meters.input_db, theme::INPUT);
         self.meter(ui, "OUT", self.meters.output_db, theme::ACCENT);
+        self.meters.level.show(ui, params.level_match.value());
     }
 
     fn meter(&self, ui: &mut Ui, label: &str, db: f32, colour: egui::Color32) {

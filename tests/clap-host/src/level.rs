@@ -1,13 +1,12 @@
 //! The output level of a run against its input: everything finite, and no louder than the
-//! engine lets a model make it.
+//! engine's level guard lets any model make it.
 //!
-//! The engine limits a model's output to +24 dB over its input, frame by frame. That bounds the
-//! energy, not the peaks: a broadband input the model boosts (white noise, which lies outside
-//! the training data) can peak far above its own peak while staying inside the limit.
+//! Runs here move parameters at random (level match among them, through the mix and styles),
+//! so the bound is the one that holds with level match off: clip RMS at most +6 dB
+//! ([`chameleon_level_check::bounds::LEVEL_MATCH_OFF`]).
 
-/// Output over input RMS a run may reach, dB: the engine's +24 dB frame limit, plus 1 dB for
-/// overlap-add and crossfades between frames.
-pub const MAX_GAIN_DB: f64 = 25.0;
+/// Output over input RMS a run may reach, dB.
+pub const MAX_GAIN_DB: f64 = chameleon_level_check::bounds::LEVEL_MATCH_OFF.clip_max_db;
 
 /// Accumulates the energy of a run's input and output blocks.
 #[derive(Debug, Clone)]

@@ -8,7 +8,9 @@
 //! several sample rates and maximum block sizes, processes random block sizes (1 to 4096) with
 //! parameter events in the middle of blocks, measures the latency with an impulse, checks that
 //! the output is finite and that parameters act, saves the state into a fresh instance and
-//! compares, and feeds random and truncated state bytes expecting a clean refusal. It prints
+//! compares, feeds random and truncated state bytes expecting a clean refusal, and runs noise,
+//! a drum loop and a loud sweep through the default style with level match on and off,
+//! expecting the level-safety bounds. It prints
 //! one line per check and exits non-zero if any fails.
 
 use std::process::ExitCode;
@@ -20,6 +22,9 @@ use chameleon_clap_host::report::Report;
 use chameleon_clap_host::rng::Rng;
 use chameleon_clap_host::state::{load_state, save_state};
 use chameleon_clap_host::PLUGIN_ID;
+use chameleon_level_check::bounds::Bounds;
+use chameleon_level_check::measure::compare;
+use chameleon_level_check::signals::{db_to_amplitude, drum_loop, sweep, white_noise};
 use clack_extensions::latency::PluginLatency;
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
@@ -32,6 +37,7 @@ const EXPECTED_PARAMS: &[&str] = &[
     "Mix",
     "Output Gain",
     "Bypass",
+    "Level Match",
     "Device",
     "XY Pad",
     "Pad X",
@@ -461,6 +467,67 @@ fn check_swap_under_load(report: &mut Report, entry: &PluginEntry) {
     );
 }
 
+/// Hostile inputs through the default style, level match on (the default) and off: the output,
+/// aligned by the reported latency, keeps the level-safety bounds.
+fn check_level_safety(report: &mut Report, entry: &PluginEntry, params: &[Param]) {
+    let level_match = find(params, "Level Match").id;
+    let rate = 48_000.0;
+    let n = 96_000;
+    let inputs = [
+        ("white noise", white_noise(n, 1, 0.1)),
+        ("drum loop", drum_loop(n, rate as f32)),
+        (
+            "sweep -1 dBFS",
+            sweep(n, rate as f32, db_to_amplitude(-1.0)),
+        ),
+    ];
+    for on in [true, false] {
+        for (name, input) in &inputs {
+            let mut instance = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+            let mut session = Session::start(&mut instance, rate, 512, 2).expect("activate");
+            let reported = latency(&mut instance).unwrap_or(0) as usize;
+            let mut padded = input.clone();
+            padded.resize(n + reported, 0.0);
+            let mut output = Vec::with_capacity(padded.len());
+            for (i, block) in padded.chunks(512).enumerate() {
+                let events = if i == 0 {
+                    let value = if on { 1.0 } else { 0.0 };
+                    vec![ParamValueEvent::new(
+                        0,
+                        level_match,
+                        Pckn::match_all(),
+                        value,
+                    )]
+                } else {
+                    Vec::new()
+                };
+                let out = session.process(&[block, block], &events);
+                output.extend_from_slice(&out[0][..block.len()]);
+            }
+            session.stop(&mut instance);
+            let change = compare(&[input], &[&output[reported..]], rate);
+            let broken = Bounds::for_level_match(on).violations(&change);
+            report.check(
+                broken.is_empty(),
+                format!(
+                    "level match {}: {name} comes out at {:+.1} dB (worst 400 ms {:+.1} dB, peak \
+                     {:.2} -> {:.2}){}",
+                    if on { "on" } else { "off" },
+                    change.clip_db,
+                    change.worst_window_db,
+                    change.input_peak,
+                    change.output_peak,
+                    if broken.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", broken.join(", "))
+                    }
+                ),
+            );
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let Some(path) = std::env::args().nth(1) else {
         eprintln!("usage: chameleon-clap-host PATH.clap");
@@ -507,6 +574,7 @@ fn main() -> ExitCode {
         check_params_act(&mut report, &entry, &params);
         check_state(&mut report, &entry, &params, &mut rng);
         check_swap_under_load(&mut report, &entry);
+        check_level_safety(&mut report, &entry, &params);
         check_rates_and_blocks(&mut report, &entry, &params, &mut rng);
     }
     if report.failures.is_empty() {

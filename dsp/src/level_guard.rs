@@ -1,0 +1,201 @@
+//! The wet path's short-term guard: however loud a model is, the wet signal cannot get much
+//! louder than the dry signal it replaces.
+//!
+//! It acts on each finished hop of resynthesised wet samples, a hop before it plays, so it
+//! sees the hop it turns down and adds no latency ([`crate::hop_gain`] ramps the gain). The
+//! levels compared are hop energies (`Σx²` over the hop's samples and channels) of the wet hop
+//! and of the dry samples it plays beside (the latency-aligned input). Followers with a
+//! [`GUARD_ATTACK_SECONDS`] attack and a [`GUARD_RELEASE_SECONDS`] release follow both; the
+//! wet hop is scaled so that the wet follower is at most the headroom above the dry follower
+//! ([`GUARD_DB_MATCHED`] with level match on, [`GUARD_DB_UNMATCHED`] with it off), and so that
+//! the hop itself is at most [`GUARD_BURST_EXTRA_DB`] more above the louder of the dry hop and
+//! the dry follower, which stops a burst in the hop it starts. The wet follower reads the wet
+//! level before the guard's own gain, so the guard is no feedback loop.
+//!
+//! A wet hop no louder than the headroom allows (the identity style, a fallback) gets a gain
+//! of exactly 1, so the reconstruction stays bit-exact.
+
+/// Attack time constant of the guard's followers, in seconds.
+pub const GUARD_ATTACK_SECONDS: f32 = 0.002;
+/// Release time constant of the guard's followers, in seconds.
+pub const GUARD_RELEASE_SECONDS: f32 = 0.01;
+/// Most the short-term wet level may exceed the dry level with level match on, in dB.
+pub const GUARD_DB_MATCHED: f32 = 2.5;
+/// Most the short-term wet level may exceed the dry level with level match off, in dB.
+pub const GUARD_DB_UNMATCHED: f32 = 4.5;
+/// How much more than the guard's headroom one hop may exceed the dry level, in dB.
+pub const GUARD_BURST_EXTRA_DB: f32 = 3.0;
+/// Mean energy per sample below which a hop counts as silence (−100 dBFS).
+pub const SILENCE_ENERGY_PER_SAMPLE: f32 = 1e-10;
+
+/// An energy follower with separate attack and release coefficients per hop.
+#[derive(Debug, Clone, Copy)]
+struct Follower {
+    attack: f32,
+    release: f32,
+    level: f32,
+}
+
+impl Follower {
+    fn new(hop_seconds: f32, attack_seconds: f32, release_seconds: f32) -> Self {
+        let coefficient = |tau: f32| 1.0 - (-hop_seconds / tau).exp();
+        Self {
+            attack: coefficient(attack_seconds),
+            release: coefficient(release_seconds),
+            level: 0.0,
+        }
+    }
+
+    fn follow(&mut self, energy: f32) -> f32 {
+        let c = if energy > self.level {
+            self.attack
+        } else {
+            self.release
+        };
+        self.level += (energy - self.level) * c;
+        self.level
+    }
+}
+
+/// The short-term guard for one engine. Allocation-free; one call per hop.
+pub struct LevelGuard {
+    /// Energy below which a hop is treated as silence.
+    floor: f32,
+    dry: Follower,
+    wet: Follower,
+}
+
+impl LevelGuard {
+    /// Followers for hops of `hop_seconds` seconds holding `samples_per_hop` samples over all
+    /// channels.
+    pub fn new(hop_seconds: f32, samples_per_hop: usize) -> Self {
+        let hop_seconds = if hop_seconds.is_finite() && hop_seconds > 0.0 {
+            hop_seconds
+        } else {
+            256.0 / 48000.0
+        };
+        let follower = Follower::new(hop_seconds, GUARD_ATTACK_SECONDS, GUARD_RELEASE_SECONDS);
+        Self {
+            floor: SILENCE_ENERGY_PER_SAMPLE * samples_per_hop.max(1) as f32,
+            dry: follower,
+            wet: follower,
+        }
+    }
+
+    /// Forgets all levels (transport jump).
+    pub fn reset(&mut self) {
+        self.dry.level = 0.0;
+        self.wet.level = 0.0;
+    }
+
+    /// The guard's gain (linear, at most 1) for one wet hop, from the dry hop's energy and the
+    /// wet hop's as it would play (after level match), both `Σx²`. `matched` selects the
+    /// headroom for level match on or off. A non-finite wet energy gets a gain of 0.
+    pub fn gain(&mut self, dry_energy: f32, wet_energy: f32, matched: bool) -> f32 {
+        if !wet_energy.is_finite() {
+            return 0.0;
+        }
+        let dry = finite_or_zero(dry_energy);
+        let dry_level = self.dry.follow(dry).max(self.floor);
+        let wet_level = self.wet.follow(wet_energy);
+        let headroom_db = if matched {
+            GUARD_DB_MATCHED
+        } else {
+            GUARD_DB_UNMATCHED
+        };
+        let allowed = db_to_power(headroom_db) * dry_level;
+        let allowed_hop = db_to_power(headroom_db + GUARD_BURST_EXTRA_DB) * dry_level.max(dry);
+        let mut power = 1.0f32;
+        if wet_level > allowed {
+            power = allowed / wet_level;
+        }
+        if wet_energy > allowed_hop {
+            power = power.min(allowed_hop / wet_energy);
+        }
+        if power < 1.0 {
+            power.sqrt()
+        } else {
+            1.0
+        }
+    }
+}
+
+/// Energy `Σx²` of a hop over all its channels.
+pub fn hop_energy(channels: &[Vec<f32>]) -> f32 {
+    channels
+        .iter()
+        .map(|c| c.iter().map(|x| x * x).sum::<f32>())
+        .sum()
+}
+
+fn finite_or_zero(x: f32) -> f32 {
+    if x.is_finite() {
+        x.max(0.0)
+    } else {
+        0.0
+    }
+}
+
+fn db_to_power(db: f32) -> f32 {
+    10f32.powf(db / 10.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOP_SECONDS: f32 = 256.0 / 48000.0;
+
+    fn run(guard: &mut LevelGuard, dry: f32, wet: f32, hops: usize, matched: bool) -> f32 {
+        let mut gain = 1.0;
+        for _ in 0..hops {
+            gain = guard.gain(dry, wet, matched);
+        }
+        gain
+    }
+
+    fn out_db(wet: f32, gain: f32) -> f32 {
+        10.0 * (wet * gain * gain).log10()
+    }
+
+    #[test]
+    fn a_wet_hop_at_the_dry_level_is_left_exactly_alone() {
+        let mut guard = LevelGuard::new(HOP_SECONDS, 512);
+        for matched in [true, false] {
+            assert_eq!(run(&mut guard, 3.0, 3.0, 400, matched), 1.0);
+            // 2.9 dB louder is within either headroom.
+            assert_eq!(run(&mut guard, 3.0, 3.0 * 1.95, 400, matched), 1.0);
+        }
+    }
+
+    #[test]
+    fn the_guard_stops_a_burst_in_its_first_hop_and_holds_the_short_term_level() {
+        let mut guard = LevelGuard::new(HOP_SECONDS, 512);
+        run(&mut guard, 1.0, 1.0, 100, false);
+        let first = guard.gain(1.0, 10_000.0, false);
+        let limit = GUARD_DB_UNMATCHED + GUARD_BURST_EXTRA_DB;
+        assert!(out_db(10_000.0, first) <= limit + 0.01);
+        let later = run(&mut guard, 1.0, 10_000.0, 100, false);
+        assert!((out_db(10_000.0, later) - GUARD_DB_UNMATCHED).abs() < 0.01);
+        let matched = run(&mut guard, 1.0, 10_000.0, 100, true);
+        assert!((out_db(10_000.0, matched) - GUARD_DB_MATCHED).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_tail_after_the_input_stops_follows_the_input_down() {
+        let mut guard = LevelGuard::new(HOP_SECONDS, 512);
+        run(&mut guard, 1.0, 1.0, 100, false);
+        // The dry stops; the wet rings on at its old level. 150 ms later it is 15 dB down.
+        let gain = run(&mut guard, 1e-6, 1.0, 28, false);
+        assert!(out_db(1.0, gain) < -15.0, "{}", out_db(1.0, gain));
+    }
+
+    #[test]
+    fn non_finite_wet_energy_is_silenced_and_silence_is_not_boosted() {
+        let mut guard = LevelGuard::new(HOP_SECONDS, 512);
+        assert_eq!(guard.gain(1.0, f32::INFINITY, true), 0.0);
+        let mut guard = LevelGuard::new(HOP_SECONDS, 512);
+        // Wet out of silence is held to the silence floor plus the headroom.
+        assert!(run(&mut guard, 0.0, 1.0, 50, false) < 0.01);
+    }
+}
