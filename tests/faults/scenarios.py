@@ -175,7 +175,8 @@ def loud_model():
     bounds = {True: (2.0, 4.0, 6.0), False: (6.0, 8.0, 9.0)}
     for level_match in (True, False):
         plugin = common.load()
-        plugin.parameters["level_match"].raw_value = 1.0 if level_match else 0.0
+        switch = next(p for p in plugin.parameters.values() if p.name == "Level Match")
+        switch.raw_value = 1.0 if level_match else 0.0
         for name, x in hostile_inputs(int(SR * 2.0)):
             y = render(plugin, x)
             clip, window, peak, p_in, p_out = level_change(x, y)

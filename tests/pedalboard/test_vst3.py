@@ -107,7 +107,8 @@ def main():
     for name, p in params.items():
         print(f"      param {name:<22} {p.name!r:<22} range {p.range!s:<24} label {p.label!r:<7} "
               f"value {p.string_value!r}")
-    for display in ["Style A", "Style B", "Morph", "Mix", "Output Gain", "Bypass", "Device",
+    for display in ["Style A", "Style B", "Morph", "Mix", "Output Gain", "Bypass", "Level Match",
+                    "Device",
                     "XY Pad", "Pad X", "Pad Y", "Corner Bottom-Left", "Corner Top-Right"]:
         check(any(p.name == display for p in params.values()), f"parameter {display!r} is listed")
     gain_key = key_of(plugin, "Output Gain")

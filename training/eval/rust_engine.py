@@ -43,14 +43,16 @@ def binary_path() -> Path:
 def render(audio: np.ndarray, model: Path, style: str, sample_rate: int = 48000,
            extra_args: tuple[str, ...] = ()) -> tuple[np.ndarray, dict]:
     """Renders mono or ``[samples, channels]`` float audio; returns (output, JSON report).
-    The output is as long as the binary writes it (alignment is the caller's business)."""
+    The output is as long as the binary writes it (alignment is the caller's business).
+    Level match is off, so what comes out is the model's own level (the engine's output guard
+    still holds, as it always does)."""
     exe = binary_path()
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.wav"
         dst = Path(tmp) / "out.wav"
         sf.write(str(src), np.asarray(audio, dtype=np.float32), sample_rate, subtype="FLOAT")
         cmd = [str(exe), str(src), str(dst), "--model", str(model), "--style", style, "--json",
-               *extra_args]
+               "--level-match", "off", *extra_args]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"chameleon-render failed ({proc.returncode}): {proc.stderr.strip()}")
