@@ -10,7 +10,7 @@
 //! | `mix`         | float | 0..=1 (%)                | dry/wet, latency-aligned, glides per sample      |
 //! | `output_gain` | float | −24..=+24 dB             | output level, smoothed per sample (20 ms)        |
 //! | `bypass`      | bool  | host bypass              | glides mix to dry and gain to 0 dB (20 ms); the latency is kept |
-//! | `level_match` | bool  | on (default) / off       | keeps the wet level within ±1 dB of the input's (0.5 s followers); the output guard holds either way |
+//! | `level_match` | bool  | on (default) / off       | keeps the wet level near the input's (see `chameleon_dsp::level_match`); the output guard holds either way |
 //! | `device`      | enum  | Auto / CPU / GPU         | compute device used when an ONNX model is loaded |
 //! | `xy_enabled`  | bool  |                          | the XY pad drives the style blend instead of A/B/morph |
 //! | `pad_x`       | float | 0..=1                    | XY pad position, left → right                    |

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use chameleon::render::{render, ChosenModel, RenderOptions};
 use chameleon_dsp::model::{load_model, Device};
 use chameleon_level_check::bounds::Bounds;
-use chameleon_level_check::measure::{compare, LevelChange};
+use chameleon_level_check::measure::{compare, dynamics_db, LevelChange};
 use chameleon_level_check::signals::{hostile, Signal};
 
 const RATE: u32 = 48_000;
@@ -75,11 +75,17 @@ fn settings() -> Vec<(String, RenderOptions)> {
 }
 
 fn run(input: &[Vec<f32>], options: &RenderOptions) -> LevelChange {
+    run_with_dynamics(input, options).0
+}
+
+/// The level change, and the output's dynamics (spread of its window levels, dB).
+fn run_with_dynamics(input: &[Vec<f32>], options: &RenderOptions) -> (LevelChange, f64) {
     let (output, report) = render(input, RATE, bundled_model(), options, |_| {}).expect("renders");
     assert_eq!(report.failed_frames, 0);
     let inputs: Vec<&[f32]> = input.iter().map(Vec::as_slice).collect();
     let outputs: Vec<&[f32]> = output.iter().map(Vec::as_slice).collect();
-    compare(&inputs, &outputs, f64::from(RATE))
+    let change = compare(&inputs, &outputs, f64::from(RATE));
+    (change, dynamics_db(&outputs, f64::from(RATE)))
 }
 
 /// Where level match falls short of its lower bound (clip RMS at least −2 dB), and the lower
@@ -156,35 +162,66 @@ fn hostile_inputs_keep_the_bounds_with_level_match_off() {
     check_hostile(false);
 }
 
+/// A mono FLAC file as one channel of samples in −1..1.
+fn read_flac(path: &std::path::Path) -> Vec<Vec<f32>> {
+    let mut reader = claxon::FlacReader::open(path).expect("the example clip is committed");
+    let scale = 1.0 / (1u64 << (reader.streaminfo().bits_per_sample - 1)) as f32;
+    assert_eq!(reader.streaminfo().sample_rate, RATE);
+    vec![reader
+        .samples()
+        .map(|s| s.expect("valid FLAC") as f32 * scale)
+        .collect()]
+}
+
+/// Music at mix 1: within the level-match-on bounds; its dynamics (the spread of its 400 ms
+/// window levels) change by less than 1 dB when level match is switched on; and on the demo
+/// clip, whose model output is within 2 dB of the input for every setting, the clip RMS moves
+/// by less than 0.5 dB. On the held-out piano the model itself comes out 2 to 4 dB quiet for
+/// several styles, and level match raises that by design: those clip changes are printed, not
+/// bounded (docs/LEVEL-SAFETY.md lists them).
 #[test]
-fn music_keeps_its_level_and_switching_level_match_on_hardly_changes_it() {
+fn music_keeps_its_level_and_dynamics_with_level_match_on() {
     let (demo, rate) =
         chameleon::render::read_wav(&repo_root().join("assets/demo/demo.wav")).expect("demo");
     assert_eq!(rate, RATE);
+    // The first held-out piece of the model report (piano, held-out soundfont).
+    let held_out = read_flac(&repo_root().join("assets/demo/examples/source-piano.flac"));
     let mut failures = Vec::new();
-    println!("music: setting | clip dB off | clip dB on | worst window on | peak on");
-    for (name, options) in settings() {
-        let off = run(
-            &demo,
-            &RenderOptions {
-                level_match: false,
-                ..options.clone()
-            },
-        );
-        let on = run(&demo, &options);
-        println!(
-            "demo | {name} | {:+.2} | {:+.2} | {:+.1} | {:.2} -> {:.2}",
-            off.clip_db, on.clip_db, on.worst_window_db, on.input_peak, on.output_peak
-        );
-        let broken = Bounds::for_level_match(true).violations(&on);
-        if !broken.is_empty() {
-            failures.push(format!("demo / {name}: {}", broken.join(", ")));
-        }
-        if (on.clip_db - off.clip_db).abs() >= 0.5 {
-            failures.push(format!(
-                "demo / {name}: level match moved the clip RMS by {:+.2} dB",
-                on.clip_db - off.clip_db
-            ));
+    println!(
+        "music: clip | setting | clip dB off | clip dB on | worst window on | peak on | \
+         dynamics off -> on (dB)"
+    );
+    for (clip, music, bound_clip) in [("demo", &demo, true), ("held-out piano", &held_out, false)] {
+        for (name, options) in settings() {
+            let (off, spread_off) = run_with_dynamics(
+                music,
+                &RenderOptions {
+                    level_match: false,
+                    ..options.clone()
+                },
+            );
+            let (on, spread_on) = run_with_dynamics(music, &options);
+            println!(
+                "{clip} | {name} | {:+.2} | {:+.2} | {:+.1} | {:.2} -> {:.2} | {spread_off:.2} -> \
+                 {spread_on:.2}",
+                off.clip_db, on.clip_db, on.worst_window_db, on.input_peak, on.output_peak
+            );
+            let broken = Bounds::for_level_match(true).violations(&on);
+            if !broken.is_empty() {
+                failures.push(format!("{clip} / {name}: {}", broken.join(", ")));
+            }
+            if (spread_on - spread_off).abs() >= 1.0 {
+                failures.push(format!(
+                    "{clip} / {name}: level match changed the dynamics from {spread_off:.2} to \
+                     {spread_on:.2} dB"
+                ));
+            }
+            if bound_clip && (on.clip_db - off.clip_db).abs() >= 0.5 {
+                failures.push(format!(
+                    "{clip} / {name}: level match moved the clip RMS by {:+.2} dB",
+                    on.clip_db - off.clip_db
+                ));
+            }
         }
     }
     assert!(failures.is_empty(), "music:\n{}", failures.join("\n"));

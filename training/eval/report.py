@@ -237,9 +237,15 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
           "towards a bowed or blown target's level, but a partial that has died away cannot be raised, and "
           "vibrato, ensemble detune and note-level articulation of the target are not created.",
           "- Polyphonic sources work (the chorales are four-part); percussion was not trained.",
-          "- Broadband noise lies outside the training data: white noise comes out 20 to 29 dB louder (the "
-          "style EQ raises the highs that instrument sources lack), up to the engine's +24 dB per-frame limit. "
-          "On music the level stays within about 2 dB (the demo clip: −1.9 to 0.0 dB across styles).",
+          "- Broadband noise lies outside the training data: the model itself makes white noise 20 to 29 dB "
+          "louder (the style EQ raises the highs that instrument sources lack). The engine's level safety holds "
+          "the output to the input's level ([docs/LEVEL-SAFETY.md](../../docs/LEVEL-SAFETY.md)): with level "
+          "match on, noise comes out within +1 dB, and with it off within +5 dB. On music the model's level "
+          "stays within about 2 dB (the demo clip: −1.8 to +0.6 dB across styles).",
+          "- Weak rows of the level match: a square wave comes out 3.5 to 8 dB quieter (the model turns its "
+          "edges into clicks far above the wave's peak, and the peak ceiling holds them); the nylon guitar on "
+          "drums and the clarinet on impulses and on a held DC step end up to 3.5 dB quieter, as their output "
+          "decays faster than level match follows.",
           ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(L) + "\n")

@@ -81,6 +81,34 @@ pub fn compare(input: &[&[f32]], output: &[&[f32]], rate: f64) -> LevelChange {
     }
 }
 
+/// The level of every short window of `channels`, in dB (energy per sample), skipping windows
+/// more than [`WINDOW_FLOOR_DB`] under the clip's mean.
+pub fn window_levels_db(channels: &[&[f32]], rate: f64) -> Vec<f64> {
+    let len = channels.iter().map(|c| c.len()).min().unwrap_or(0);
+    let window = ((WINDOW_SECONDS * rate) as usize).clamp(1, len.max(1));
+    let step = ((WINDOW_STEP_SECONDS * rate) as usize).max(1);
+    let mean = energy(channels, 0, len) / len.max(1) as f64;
+    let floor = mean * 10f64.powf(-WINDOW_FLOOR_DB / 10.0);
+    let mut levels = Vec::new();
+    let mut start = 0;
+    while start + window <= len {
+        let level = energy(channels, start, start + window) / window as f64;
+        if level >= floor {
+            levels.push(db(level));
+        }
+        start += step;
+    }
+    levels
+}
+
+/// The spread of a clip's dynamics: the standard deviation of its short windows' levels, in dB.
+pub fn dynamics_db(channels: &[&[f32]], rate: f64) -> f64 {
+    let levels = window_levels_db(channels, rate);
+    let n = levels.len().max(1) as f64;
+    let mean = levels.iter().sum::<f64>() / n;
+    (levels.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / n).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +126,19 @@ mod tests {
         assert!((m.clip_db - 6.0206).abs() < 1e-3);
         assert!((m.worst_window_db - 6.0206).abs() < 1e-3);
         assert!((m.peak_db - 6.0206).abs() < 1e-3);
+    }
+
+    #[test]
+    fn dynamics_measure_the_spread_of_window_levels() {
+        let steady = vec![0.1f32; 96000];
+        assert!(dynamics_db(&[&steady], 48000.0) < 1e-9);
+        let mut stepped = steady.clone();
+        for v in &mut stepped[48000..] {
+            *v = 0.01;
+        }
+        // Half the windows 20 dB under the other half: a spread of about 10 dB.
+        let spread = dynamics_db(&[&stepped], 48000.0);
+        assert!((8.0..11.0).contains(&spread), "{spread}");
     }
 
     #[test]
