@@ -9,8 +9,11 @@ use egui::{Rect, RichText, Ui, Vec2};
 
 use super::theme;
 
-/// Gain reduction below which the readout says the output is being limited, in dB.
+/// Guard and ceiling reduction below which the readout says the output is being limited, in dB.
 pub const LIMITING_DB: f32 = -0.5;
+/// A level-match cut below which the readout says the output is being limited, in dB: the model
+/// is then far louder than its input, even though level match, not the guard, brings it down.
+pub const LOUD_MODEL_DB: f32 = -12.0;
 /// Deepest reduction the meter shows, in dB.
 const METER_RANGE_DB: f32 = 24.0;
 /// How fast the shown reduction returns to 0, in dB per second.
@@ -19,9 +22,11 @@ const RECOVERY_DB_PER_S: f32 = 12.0;
 /// Held readings for display.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct LevelReadout {
-    /// Gain reduction of the guard and the peak limiter together, in dB (≤ 0), held and
-    /// recovering at [`RECOVERY_DB_PER_S`].
+    /// Gain reduction of level match (when it cuts), the guard and the peak limiter together,
+    /// in dB (≤ 0), held and recovering at [`RECOVERY_DB_PER_S`].
     pub reduction_db: f32,
+    /// The guard's and the peak limiter's part of it, held the same way.
+    pub guard_db: f32,
     /// Level match's gain, in dB.
     pub level_match_db: f32,
 }
@@ -29,16 +34,20 @@ pub struct LevelReadout {
 impl LevelReadout {
     /// Takes the engine's latest gains; `dt` is the time since the last update, in seconds.
     pub fn update(&mut self, stats: &EngineStats, dt: f32) {
-        let now = stats.guard_reduction_db.load(Ordering::Relaxed)
+        let guard = stats.guard_reduction_db.load(Ordering::Relaxed)
             + stats.peak_reduction_db.load(Ordering::Relaxed);
-        let recovered = (self.reduction_db + RECOVERY_DB_PER_S * dt.clamp(0.0, 0.25)).min(0.0);
-        self.reduction_db = now.min(recovered).max(-96.0);
         self.level_match_db = stats.level_match_db.load(Ordering::Relaxed);
+        let total = guard + self.level_match_db.min(0.0);
+        let recovery = RECOVERY_DB_PER_S * dt.clamp(0.0, 0.25);
+        let hold = |shown: f32, now: f32| now.min((shown + recovery).min(0.0)).max(-96.0);
+        self.guard_db = hold(self.guard_db, guard);
+        self.reduction_db = hold(self.reduction_db, total);
     }
 
-    /// Whether the output is being limited now.
+    /// Whether the output is being limited now: the guard or the ceiling acts, or level match
+    /// has to cut a model far louder than its input.
     pub fn limiting(&self) -> bool {
-        self.reduction_db < LIMITING_DB
+        self.guard_db < LIMITING_DB || self.level_match_db < LOUD_MODEL_DB
     }
 
     /// One line in plain words, `None` while nothing acts.
@@ -116,9 +125,15 @@ mod tests {
             readout.update(&stats, 0.25);
         }
         assert_eq!(readout.reduction_db, 0.0);
+        // A small level-match cut is shown as such, and counts in the meter.
         stats.level_match_db.store(-3.5, Ordering::Relaxed);
         readout.update(&stats, 0.016);
         assert_eq!(readout.text(true).as_deref(), Some("Level match -3.5 dB"));
+        assert_eq!(readout.reduction_db, -3.5);
         assert_eq!(readout.text(false), None);
+        // A model far too loud that level match alone brings down is still "limited".
+        stats.level_match_db.store(-39.0, Ordering::Relaxed);
+        readout.update(&stats, 0.016);
+        assert!(readout.text(true).unwrap().contains("limited -39.0 dB"));
     }
 }
