@@ -15,6 +15,8 @@
 //! A wet hop no louder than the headroom allows (the identity style, a fallback) gets a gain
 //! of exactly 1, so the reconstruction stays bit-exact.
 
+use crate::level_follower::LevelFollower;
+
 /// Attack time constant of the guard's followers, in seconds.
 pub const GUARD_ATTACK_SECONDS: f32 = 0.002;
 /// Release time constant of the guard's followers, in seconds.
@@ -28,41 +30,12 @@ pub const GUARD_BURST_EXTRA_DB: f32 = 3.0;
 /// Mean energy per sample below which a hop counts as silence (−100 dBFS).
 pub const SILENCE_ENERGY_PER_SAMPLE: f32 = 1e-10;
 
-/// An energy follower with separate attack and release coefficients per hop.
-#[derive(Debug, Clone, Copy)]
-struct Follower {
-    attack: f32,
-    release: f32,
-    level: f32,
-}
-
-impl Follower {
-    fn new(hop_seconds: f32, attack_seconds: f32, release_seconds: f32) -> Self {
-        let coefficient = |tau: f32| 1.0 - (-hop_seconds / tau).exp();
-        Self {
-            attack: coefficient(attack_seconds),
-            release: coefficient(release_seconds),
-            level: 0.0,
-        }
-    }
-
-    fn follow(&mut self, energy: f32) -> f32 {
-        let c = if energy > self.level {
-            self.attack
-        } else {
-            self.release
-        };
-        self.level += (energy - self.level) * c;
-        self.level
-    }
-}
-
 /// The short-term guard for one engine. Allocation-free; one call per hop.
 pub struct LevelGuard {
     /// Energy below which a hop is treated as silence.
     floor: f32,
-    dry: Follower,
-    wet: Follower,
+    dry: LevelFollower,
+    wet: LevelFollower,
 }
 
 impl LevelGuard {
@@ -74,7 +47,7 @@ impl LevelGuard {
         } else {
             256.0 / 48000.0
         };
-        let follower = Follower::new(hop_seconds, GUARD_ATTACK_SECONDS, GUARD_RELEASE_SECONDS);
+        let follower = LevelFollower::new(hop_seconds, GUARD_ATTACK_SECONDS, GUARD_RELEASE_SECONDS);
         Self {
             floor: SILENCE_ENERGY_PER_SAMPLE * samples_per_hop.max(1) as f32,
             dry: follower,
@@ -84,8 +57,8 @@ impl LevelGuard {
 
     /// Forgets all levels (transport jump).
     pub fn reset(&mut self) {
-        self.dry.level = 0.0;
-        self.wet.level = 0.0;
+        self.dry.reset();
+        self.wet.reset();
     }
 
     /// The guard's gain (linear, at most 1) for one wet hop, from the dry hop's energy and the

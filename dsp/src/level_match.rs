@@ -21,6 +21,7 @@
 //! The total boosts by at most [`LEVEL_MATCH_MAX_BOOST_DB`] and cuts by at most
 //! [`LEVEL_MATCH_MAX_CUT_DB`]; inside the deadband the gain is exactly 1.
 
+use crate::level_follower::LevelFollower;
 use crate::level_guard::SILENCE_ENERGY_PER_SAMPLE;
 
 /// Time constant of the level followers, in seconds.
@@ -40,35 +41,14 @@ pub const MAKEUP_SECONDS: f32 = 0.3;
 /// Largest make-up gain, in dB.
 pub const MAKEUP_MAX_DB: f32 = 12.0;
 
-/// A one-pole energy follower.
-#[derive(Debug, Clone, Copy)]
-struct Follower {
-    coefficient: f32,
-    level: f32,
-}
-
-impl Follower {
-    fn new(hop_seconds: f32, seconds: f32) -> Self {
-        Self {
-            coefficient: 1.0 - (-hop_seconds / seconds).exp(),
-            level: 0.0,
-        }
-    }
-
-    fn follow(&mut self, energy: f32) -> f32 {
-        self.level += (energy - self.level) * self.coefficient;
-        self.level
-    }
-}
-
 /// Level match for one engine. Allocation-free; one call of each kind per hop.
 pub struct LevelMatch {
     /// Hop energy below which the followers count silence and the gains hold.
     floor: f32,
-    dry: Follower,
-    wet: Follower,
-    dry_played: Follower,
-    wet_played: Follower,
+    dry: LevelFollower,
+    wet: LevelFollower,
+    dry_played: LevelFollower,
+    wet_played: LevelFollower,
     /// Where the played hop should be relative to the dry, in dB (the feed-forward's aim).
     aim_db: f32,
     /// Whether the feed-forward is correcting in full (beyond [`LEVEL_MATCH_FULL_DB`]); only
@@ -88,7 +68,7 @@ impl LevelMatch {
         } else {
             256.0 / 48000.0
         };
-        let follower = Follower::new(hop_seconds, LEVEL_MATCH_SECONDS);
+        let follower = LevelFollower::symmetric(hop_seconds, LEVEL_MATCH_SECONDS);
         Self {
             floor: SILENCE_ENERGY_PER_SAMPLE * samples_per_hop.max(1) as f32,
             dry: follower,
@@ -111,7 +91,7 @@ impl LevelMatch {
             &mut self.dry_played,
             &mut self.wet_played,
         ] {
-            f.level = 0.0;
+            f.reset();
         }
         self.aim_db = 0.0;
         self.correcting = false;

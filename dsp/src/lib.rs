@@ -15,6 +15,7 @@ pub mod frame;
 pub mod frame_queue;
 pub mod geometry;
 pub mod hop_gain;
+pub mod level_follower;
 pub mod level_guard;
 pub mod level_match;
 pub mod model;

@@ -5,9 +5,9 @@
 use std::sync::atomic::Ordering;
 
 use chameleon_dsp::EngineStats;
-use egui::{Rect, RichText, Ui, Vec2};
+use egui::{Rect, RichText, Ui};
 
-use super::theme;
+use super::{theme, widgets};
 
 /// Guard and ceiling reduction below which the readout says the output is being limited, in dB.
 pub const LIMITING_DB: f32 = -0.5;
@@ -67,18 +67,8 @@ impl LevelReadout {
     /// Draws the gain-reduction meter (filling from the right) and the line of text.
     pub fn show(&self, ui: &mut Ui, level_match_on: bool) {
         ui.horizontal(|ui| {
-            ui.add_sized(
-                [30.0, 14.0],
-                egui::Label::new(
-                    RichText::new("GR")
-                        .font(theme::section_font())
-                        .color(theme::MUTED),
-                ),
-            );
-            let width = (ui.available_width() - 58.0).max(40.0);
-            let (rect, _) = ui.allocate_exact_size(Vec2::new(width, 8.0), egui::Sense::hover());
+            let rect = widgets::meter_well(ui, "GR");
             let painter = ui.painter();
-            painter.rect_filled(rect, 3.0, theme::WELL);
             let t = (-self.reduction_db / METER_RANGE_DB).clamp(0.0, 1.0);
             let lit = Rect::from_min_max(
                 egui::pos2(rect.right() - rect.width() * t, rect.top()),

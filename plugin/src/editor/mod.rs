@@ -409,18 +409,8 @@ impl EditorView {
 
     fn meter(&self, ui: &mut Ui, label: &str, db: f32, colour: egui::Color32) {
         ui.horizontal(|ui| {
-            ui.add_sized(
-                [30.0, 14.0],
-                egui::Label::new(
-                    RichText::new(label)
-                        .font(theme::section_font())
-                        .color(theme::MUTED),
-                ),
-            );
-            let width = (ui.available_width() - 58.0).max(40.0);
-            let (rect, _) = ui.allocate_exact_size(Vec2::new(width, 8.0), egui::Sense::hover());
+            let rect = widgets::meter_well(ui, label);
             let painter = ui.painter();
-            painter.rect_filled(rect, 3.0, theme::WELL);
             let t = ((db + 60.0) / 60.0).clamp(0.0, 1.0);
             let lit = Rect::from_min_size(rect.min, Vec2::new(rect.width() * t, rect.height()));
             let fill = if db > -1.0 { theme::ERROR } else { colour };

@@ -211,3 +211,20 @@ pub fn style_picker(
     });
     response.on_hover_text(param.name())
 }
+
+/// A meter row's caption and empty well, 8 points high, leaving room for a value label after
+/// it. Returns the well's rectangle for the caller to fill. Call inside a horizontal layout.
+pub fn meter_well(ui: &mut Ui, caption: &str) -> egui::Rect {
+    ui.add_sized(
+        [30.0, 14.0],
+        egui::Label::new(
+            egui::RichText::new(caption)
+                .font(theme::section_font())
+                .color(theme::MUTED),
+        ),
+    );
+    let width = (ui.available_width() - 58.0).max(40.0);
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(width, 8.0), Sense::hover());
+    ui.painter().rect_filled(rect, 3.0, theme::WELL);
+    rect
+}
