@@ -88,34 +88,6 @@ fn run_with_dynamics(input: &[Vec<f32>], options: &RenderOptions) -> (LevelChang
     (change, dynamics_db(&outputs, f64::from(RATE)))
 }
 
-/// Where level match falls short of its lower bound (clip RMS at least −2 dB), and the lower
-/// bound it keeps there instead: `(input, setting or "" for all, dB)`. The upper bounds (the
-/// safety) hold everywhere. The bundled model turns a square wave's edges into clicks far
-/// above the wave's own peak, so under the peak ceiling the clicks cannot carry the wave's
-/// level; the plucked and reed styles decay on drums, impulses and a held DC step faster than
-/// level match follows. These are listed in the model card as weak rows.
-const KNOWN_SHORT: &[(&str, &str, f64)] = &[
-    ("square 110 Hz", "", -9.0),
-    ("drum loop", "nylon_guitar", -3.5),
-    ("sweep -12 dBFS", "nylon_guitar", -3.0),
-    ("sweep -1 dBFS", "nylon_guitar", -3.0),
-    ("impulse train", "clarinet", -3.0),
-    ("DC step", "clarinet", -4.5),
-];
-
-fn bounds_for(level_match: bool, input: &str, setting: &str) -> Bounds {
-    let mut bounds = Bounds::for_level_match(level_match);
-    if level_match {
-        let known = KNOWN_SHORT
-            .iter()
-            .find(|(i, s, _)| *i == input && (s.is_empty() || *s == setting));
-        if let Some((_, _, floor)) = known {
-            bounds.clip_min_db = Some(*floor);
-        }
-    }
-    bounds
-}
-
 fn check_hostile(level_match: bool) {
     let mut failures = Vec::new();
     let inputs: Vec<Signal> = hostile(RATE as f32, SECONDS);
@@ -139,7 +111,7 @@ fn check_hostile(level_match: bool) {
                 change.input_peak,
                 change.output_peak
             );
-            let broken = bounds_for(level_match, signal.name, &name).violations(&change);
+            let broken = Bounds::for_input(level_match, signal.name, &name).violations(&change);
             if !broken.is_empty() {
                 failures.push(format!("{} / {name}: {}", signal.name, broken.join(", ")));
             }
