@@ -94,6 +94,10 @@ pub struct EngineConfig {
     pub crossfade_hops: usize,
     /// Time constant of the per-hop style-weight smoothing, in seconds.
     pub style_smoothing_seconds: f32,
+    /// Whether the wet path passes level match, the guard and the peak ceiling (see the
+    /// module's "Level safety"). Always on in the plugin; off only to compare a model's raw
+    /// output with the training code's reference engine.
+    pub level_safety: bool,
 }
 
 impl EngineConfig {
@@ -113,6 +117,7 @@ impl EngineConfig {
             mode: ProcessingMode::Realtime,
             crossfade_hops: 4,
             style_smoothing_seconds: 0.03,
+            level_safety: true,
         }
     }
 
@@ -551,7 +556,9 @@ impl Engine {
             self.queue.recycle(frame);
         }
         self.synthesis.add_frame(&self.synthesis_spectrum);
-        self.keep_level_safe();
+        if self.config.level_safety {
+            self.keep_level_safe();
+        }
     }
 
     /// Level match, the guard and the peak ceiling on the hop just finished, against the dry

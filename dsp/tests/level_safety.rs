@@ -129,3 +129,24 @@ fn the_engine_reports_limiting_and_level_match_in_its_stats() {
         "level match {matched} dB"
     );
 }
+
+#[test]
+fn with_level_safety_off_the_raw_model_output_comes_through() {
+    let input = vec![noise(48000, 4, 0.2)];
+    let mut config = EngineConfig::realtime(RATE, 1, StftGeometry::default(), 512);
+    config.mode = ProcessingMode::offline();
+    config.level_safety = false;
+    let mut e = Engine::new(config, Box::new(ScriptedModel::new(100.0))).unwrap();
+    e.set_controls(&Controls::single(0, 1));
+    e.snap_controls();
+    let latency = e.latency_samples();
+    let output = run_blocks(&mut e, &input, &[512]);
+    let aligned = &output[0][latency + 4096..latency + 40000];
+    let err = aligned
+        .iter()
+        .zip(&input[0][4096..40000])
+        .map(|(y, x)| (y - 100.0 * x).abs())
+        .fold(0.0f32, f32::max);
+    assert!(err < 1e-2, "raw output off by {err}");
+    assert_eq!(e.stats().snapshot().limited_frames, 0);
+}

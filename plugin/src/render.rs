@@ -6,7 +6,7 @@
 //! chameleon-render INPUT.wav OUTPUT.wav [--style NAME] [--style-b NAME --morph 0..1]
 //!                  [--corners BL,BR,TL,TR [--pad X,Y]] [--mix 0..1] [--level-match on|off]
 //!                  [--model FILE.onnx] [--device auto|cpu|gpu] [--block N]
-//!                  [--realtime] [--keep-latency] [--json]
+//!                  [--realtime] [--keep-latency] [--raw-model] [--json]
 //! chameleon-render --list-styles [--model FILE.onnx] [--json]
 //! ```
 //!
@@ -56,6 +56,9 @@ pub struct RenderOptions {
     pub mix: f32,
     /// Keep the wet level near the input's (on by default, as in the plugin).
     pub level_match: bool,
+    /// The model's raw output: no level match, guard or peak ceiling. Only for comparing a
+    /// model with the training code's reference engine; the plugin has no such setting.
+    pub raw_model: bool,
     /// Model file; `None` means the bundled default.
     pub model: Option<PathBuf>,
     /// Execution provider choice.
@@ -84,6 +87,7 @@ impl Default for RenderOptions {
             pad: (0.5, 0.5),
             mix: 1.0,
             level_match: true,
+            raw_model: false,
             model: None,
             device: Device::Auto,
             block: DEFAULT_BLOCK,
@@ -115,7 +119,8 @@ fn fail<T>(message: impl Into<String>) -> Result<T, RenderError> {
 pub const USAGE: &str = "usage: chameleon-render INPUT.wav OUTPUT.wav [--style NAME] \
 [--style-b NAME --morph 0..1] [--corners BL,BR,TL,TR [--pad X,Y]] [--mix 0..1] \
 [--level-match on|off] [--model FILE.onnx] [--device auto|cpu|gpu] \
-[--block N] [--realtime] [--keep-latency] [--json]\n       chameleon-render --list-styles \
+[--block N] [--realtime] [--keep-latency] [--raw-model] [--json]\n       chameleon-render \
+--list-styles \
 [--model FILE.onnx] [--json]";
 
 fn parse_unit(flag: &str, value: &str) -> Result<f32, RenderError> {
@@ -168,6 +173,7 @@ impl RenderOptions {
                 "--morph" => options.morph = parse_unit(arg, &value(arg)?)?,
                 "--mix" => options.mix = parse_unit(arg, &value(arg)?)?,
                 "--level-match" => options.level_match = parse_switch(arg, &value(arg)?)?,
+                "--raw-model" => options.raw_model = true,
                 "--corners" => options.corners = Some(parse_corners(&value(arg)?)?),
                 "--pad" => options.pad = parse_pad(&value(arg)?)?,
                 "--model" => options.model = Some(PathBuf::from(value(arg)?)),
@@ -353,7 +359,8 @@ impl RenderReport {
             "style_b": self.style.1,
             "morph": options.morph,
             "mix": options.mix,
-            "level_match": options.level_match,
+            "level_match": options.level_match && !options.raw_model,
+            "raw_model": options.raw_model,
             "corners": options.corners,
             "pad": options.corners.as_ref().map(|_| [options.pad.0, options.pad.1]),
             "block": options.block,
@@ -492,7 +499,8 @@ pub fn render(
         max_block: options.block,
         offline: !options.realtime,
     };
-    let config = engine_config(&description, &spec).map_err(RenderError)?;
+    let mut config = engine_config(&description, &spec).map_err(RenderError)?;
+    config.level_safety = !options.raw_model;
     let mut engine = Engine::new(config, model).map_err(|e| RenderError(e.to_string()))?;
     let style_count = description.styles.len();
     let controls = match &options.corners {
