@@ -79,16 +79,32 @@ impl DryWetMixer {
     /// Energy `Σx²`, over channels, of the next `samples` dry samples (at most the delay),
     /// the ones the next call to [`DryWetMixer::mix_channel`] will play.
     pub fn upcoming_energy(&self, samples: usize) -> f32 {
-        let mut sum = 0.0;
+        self.fold_upcoming(0, samples, 0.0, |sum, x| sum + x * x)
+    }
+
+    /// The largest absolute value, over channels, of `samples` dry samples starting `offset`
+    /// samples after the next one to play (what lies beyond the delay is not counted).
+    pub fn upcoming_peak(&self, offset: usize, samples: usize) -> f32 {
+        self.fold_upcoming(offset, samples, 0.0, |peak, x| peak.max(x.abs()))
+    }
+
+    fn fold_upcoming(
+        &self,
+        offset: usize,
+        samples: usize,
+        init: f32,
+        f: impl Fn(f32, f32) -> f32,
+    ) -> f32 {
+        let mut acc = init;
         for line in &self.delay {
             let len = line.len();
-            let n = samples.min(len);
-            let first = n.min(len - self.position);
-            let squares = |s: &[f32]| s.iter().map(|x| x * x).sum::<f32>();
-            sum +=
-                squares(&line[self.position..self.position + first]) + squares(&line[..n - first]);
+            let n = samples.min(len.saturating_sub(offset));
+            let start = (self.position + offset) % len;
+            let first = n.min(len - start);
+            acc = line[start..start + first].iter().fold(acc, |a, &x| f(a, x));
+            acc = line[..n - first].iter().fold(acc, |a, &x| f(a, x));
         }
-        sum
+        acc
     }
 
     /// Clears the delay lines.

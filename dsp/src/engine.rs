@@ -276,7 +276,7 @@ impl Engine {
             level_match: LevelMatch::new(hop_seconds, config.channels * geometry.hop),
             guard: LevelGuard::new(hop_seconds, config.channels * geometry.hop),
             wet_gain: HopGain::default(),
-            limiter: PeakLimiter::new(geometry.hop, config.sample_rate, latency),
+            limiter: PeakLimiter::new(geometry.hop, config.sample_rate),
             submitted: vec![false; slots],
             returned: (0..slots).map(|_| None).collect(),
             synthesis_spectrum: vec![Complex32::new(0.0, 0.0); config.channels * bins],
@@ -432,7 +432,6 @@ impl Engine {
         let slot = self.slot(seq);
         self.analyzer
             .analyse(&mut self.history[slot * frame_len..(slot + 1) * frame_len]);
-        self.limiter.push_input_peak(self.peak_in);
         self.smoothed.approach(&self.target, self.smoothing);
         self.collect_returns();
         if let Some(stale) = self.returned[slot].take() {
@@ -565,7 +564,11 @@ impl Engine {
     /// samples it will play beside.
     fn keep_level_safe(&mut self) {
         let matched = self.smoothed.level_match;
-        let dry = self.mixer.upcoming_energy(self.config.geometry.hop);
+        let StftGeometry { fft_size, hop } = self.config.geometry;
+        let dry = self.mixer.upcoming_energy(hop);
+        self.limiter
+            .push_played_peak(self.mixer.upcoming_peak(0, hop));
+        let ahead_peak = self.mixer.upcoming_peak(hop, fft_size - hop);
         let finished = self.synthesis.finished_mut();
         let wet = hop_energy(finished);
         let level = self.level_match.gain(dry, wet, matched);
@@ -576,7 +579,7 @@ impl Engine {
         } else {
             PEAK_HEADROOM_DB_UNMATCHED
         };
-        let peak = self.limiter.process(finished, headroom);
+        let peak = self.limiter.process(finished, headroom, ahead_peak);
         self.level_match.observe_played(dry, hop_energy(finished));
 
         let stats = &self.stats;

@@ -19,7 +19,10 @@
 //!   [`MAKEUP_MAX_DB`]). Otherwise it returns to 0, so normal material never gets it.
 //!
 //! The total boosts by at most [`LEVEL_MATCH_MAX_BOOST_DB`] and cuts by at most
-//! [`LEVEL_MATCH_MAX_CUT_DB`]; inside the deadband the gain is exactly 1.
+//! [`LEVEL_MATCH_MAX_CUT_DB`]; inside the deadband the gain is exactly 1. Dry hops more than
+//! [`GATE_DB`] under the level followed so far (gaps between notes, the silence after an
+//! impulse) are skipped: what the model lets ring there says nothing about its level, and the
+//! short-term guard holds it.
 
 use crate::level_follower::LevelFollower;
 use crate::level_guard::SILENCE_ENERGY_PER_SAMPLE;
@@ -36,6 +39,9 @@ pub const LEVEL_MATCH_TARGET_DB: f32 = 1.0;
 pub const LEVEL_MATCH_MAX_BOOST_DB: f32 = 40.0;
 /// Largest cut level match applies, in dB (below this the guard still holds).
 pub const LEVEL_MATCH_MAX_CUT_DB: f32 = 60.0;
+/// Dry hops more than this many dB under the dry level followed so far are gaps: they move
+/// neither the followers nor the gains.
+pub const GATE_DB: f32 = 20.0;
 /// Time constant of the make-up gain, in seconds.
 pub const MAKEUP_SECONDS: f32 = 0.3;
 /// Largest make-up gain, in dB.
@@ -108,7 +114,13 @@ impl LevelMatch {
     /// The gain (linear) for one wet hop, from the dry hop's energy and the wet hop's before
     /// any gain, both `Σx²`. Exactly 1 when `on` is false or nothing needs correcting.
     pub fn gain(&mut self, dry_energy: f32, wet_energy: f32, on: bool) -> f32 {
-        let dry = self.dry.follow(finite_or_zero(dry_energy));
+        let dry_energy = finite_or_zero(dry_energy);
+        // Gaps in the input (between notes, after an impulse) say nothing about the model's
+        // level; what rings on there is the guard's business.
+        if self.gated(dry_energy, self.dry.level()) {
+            return self.current_gain(on);
+        }
+        let dry = self.dry.follow(dry_energy);
         let wet = self.wet.follow(finite_or_zero(wet_energy));
         if !on {
             self.correcting = false;
@@ -123,18 +135,32 @@ impl LevelMatch {
             self.correcting = difference.abs() >= LEVEL_MATCH_FULL_DB;
             self.feed_forward_db = aim - difference;
         }
+        self.current_gain(on)
+    }
+
+    fn current_gain(&self, on: bool) -> f32 {
         let total = self.gain_db();
-        if total == 0.0 {
+        if !on || total == 0.0 {
             1.0
         } else {
             10f32.powf(total / 20.0)
         }
     }
 
+    /// Whether a dry hop is too quiet to count: under the silence floor, or more than
+    /// [`GATE_DB`] under the dry level followed so far.
+    fn gated(&self, dry_energy: f32, followed: f32) -> bool {
+        dry_energy < self.floor || dry_energy < followed * 10f32.powf(-GATE_DB / 10.0)
+    }
+
     /// Measures a hop as it plays (after the guard and the ceiling) against its dry hop, both
     /// `Σx²`, and moves the make-up gain.
     pub fn observe_played(&mut self, dry_energy: f32, played_energy: f32) {
-        let dry = self.dry_played.follow(finite_or_zero(dry_energy));
+        let dry_energy = finite_or_zero(dry_energy);
+        if self.gated(dry_energy, self.dry_played.level()) {
+            return;
+        }
+        let dry = self.dry_played.follow(dry_energy);
         let wet = self.wet_played.follow(finite_or_zero(played_energy));
         let target = if !self.correcting {
             0.0

@@ -2,9 +2,10 @@
 //!
 //! Each hop of resynthesised wet samples is finished a whole hop before it plays, so the
 //! limiter sees the hop at once and can lower its gain ahead of a peak within it. The ceiling
-//! follows the input: the largest input sample peak over the last [`HOLD_SECONDS`] of what is
-//! playing and everything already analysed after it (the dry path runs `latency` samples
-//! behind the analysis), plus a headroom in dB. The gain falls linearly over at most
+//! follows the input: the largest dry sample peak over the last [`HOLD_SECONDS`] of what has
+//! played and the next frame's span of what will play (the caller reads it from the dry delay
+//! line), plus a headroom in dB. Neither depends on the latency, so every host block size gives
+//! the same output. The gain falls linearly over at most
 //! [`ATTACK_SECONDS`] before a peak and recovers with a [`RELEASE_SECONDS`] time constant;
 //! only a peak in the first samples of a hop, whose look-ahead lies in the previous hop, makes
 //! it fall faster. Channels share one gain, so the stereo image stays put.
@@ -28,7 +29,7 @@ const ABSOLUTE_FLOOR: f32 = 1e-4;
 
 /// Look-ahead peak limiter for one engine. Allocates only in [`PeakLimiter::new`].
 pub struct PeakLimiter {
-    /// Input sample peaks, one per analysed hop (ring).
+    /// Dry sample peaks, one per played hop (ring).
     input_peaks: Vec<f32>,
     next_peak: usize,
     /// One minus the gain at the end of the last hop.
@@ -41,9 +42,8 @@ pub struct PeakLimiter {
 }
 
 impl PeakLimiter {
-    /// A limiter for hops of `hop` samples at `sample_rate` Hz whose wet output plays
-    /// `latency` samples after its input was analysed.
-    pub fn new(hop: usize, sample_rate: f32, latency: usize) -> Self {
+    /// A limiter for hops of `hop` samples at `sample_rate` Hz.
+    pub fn new(hop: usize, sample_rate: f32) -> Self {
         let hop = hop.max(1);
         let sample_rate = if sample_rate.is_finite() && sample_rate > 0.0 {
             sample_rate
@@ -51,10 +51,9 @@ impl PeakLimiter {
             48000.0
         };
         let hold_hops = (HOLD_SECONDS * sample_rate / hop as f32).ceil() as usize;
-        let ahead_hops = latency.div_ceil(hop) + 1;
         let attack_samples = (ATTACK_SECONDS * sample_rate).max(1.0);
         Self {
-            input_peaks: vec![0.0; hold_hops + ahead_hops],
+            input_peaks: vec![0.0; hold_hops.max(1)],
             next_peak: 0,
             reduction: 0.0,
             attack_step: 1.0 / attack_samples,
@@ -63,8 +62,8 @@ impl PeakLimiter {
         }
     }
 
-    /// Records the largest absolute input sample of the hop just analysed.
-    pub fn push_input_peak(&mut self, peak: f32) {
+    /// Records the largest absolute dry sample of the hop about to play.
+    pub fn push_played_peak(&mut self, peak: f32) {
         self.input_peaks[self.next_peak] = if peak.is_finite() { peak } else { 0.0 };
         self.next_peak = (self.next_peak + 1) % self.input_peaks.len();
     }
@@ -75,15 +74,22 @@ impl PeakLimiter {
         self.reduction = 0.0;
     }
 
-    /// The ceiling in force: the held input peak raised by `headroom_db`, linear.
-    pub fn ceiling(&self, headroom_db: f32) -> f32 {
-        let held = self.input_peaks.iter().fold(0.0f32, |m, &p| m.max(p));
+    /// The ceiling in force: the held dry peak, or `ahead_peak` (the largest dry sample of the
+    /// next frame's span) if larger, raised by `headroom_db`, linear.
+    pub fn ceiling(&self, headroom_db: f32, ahead_peak: f32) -> f32 {
+        let ahead = if ahead_peak.is_finite() {
+            ahead_peak
+        } else {
+            0.0
+        };
+        let held = self.input_peaks.iter().fold(ahead, |m, &p| m.max(p));
         (held * 10f32.powf(headroom_db / 20.0)).max(ABSOLUTE_FLOOR)
     }
 
     /// Limits one finished hop in place (`channels[c]` holds the hop of channel `c`, all the
-    /// same length, at most the hop size). Returns the smallest gain applied (1 if none).
-    pub fn process(&mut self, channels: &mut [Vec<f32>], headroom_db: f32) -> f32 {
+    /// same length, at most the hop size) under the [`PeakLimiter::ceiling`] for
+    /// `headroom_db` and `ahead_peak`. Returns the smallest gain applied (1 if none).
+    pub fn process(&mut self, channels: &mut [Vec<f32>], headroom_db: f32, ahead_peak: f32) -> f32 {
         let len = channels
             .iter()
             .map(Vec::len)
@@ -93,7 +99,7 @@ impl PeakLimiter {
         if len == 0 {
             return 1.0;
         }
-        let ceiling = self.ceiling(headroom_db);
+        let ceiling = self.ceiling(headroom_db, ahead_peak);
         let needed = &mut self.needed[..len];
         let mut any = false;
         for (i, need) in needed.iter_mut().enumerate() {
@@ -142,27 +148,27 @@ mod tests {
     const HOP: usize = 256;
 
     fn limiter() -> PeakLimiter {
-        PeakLimiter::new(HOP, 48000.0, 1792)
+        PeakLimiter::new(HOP, 48000.0)
     }
 
     #[test]
     fn samples_under_the_ceiling_are_untouched() {
         let mut l = limiter();
-        l.push_input_peak(0.5);
+        l.push_played_peak(0.5);
         let hop: Vec<f32> = (0..HOP).map(|i| 0.5 * (i as f32 * 0.1).sin()).collect();
         let mut channels = vec![hop.clone(), hop.clone()];
-        assert_eq!(l.process(&mut channels, 0.0), 1.0);
+        assert_eq!(l.process(&mut channels, 0.0, 0.0), 1.0);
         assert_eq!(channels[0], hop);
     }
 
     #[test]
     fn no_sample_exceeds_the_ceiling_and_the_gain_ramps_in() {
         let mut l = limiter();
-        l.push_input_peak(0.1);
-        let ceiling = l.ceiling(6.0);
+        l.push_played_peak(0.1);
+        let ceiling = l.ceiling(6.0, 0.0);
         let mut channels = vec![vec![0.05; HOP], vec![0.05; HOP]];
         channels[1][200] = 10.0;
-        let smallest = l.process(&mut channels, 6.0);
+        let smallest = l.process(&mut channels, 6.0, 0.0);
         assert!(smallest < 0.03);
         for c in &channels {
             assert!(c.iter().all(|x| x.abs() <= ceiling * 1.0001));
@@ -181,26 +187,28 @@ mod tests {
     #[test]
     fn the_ceiling_holds_the_input_peak_and_then_forgets_it() {
         let mut l = limiter();
-        l.push_input_peak(0.8);
-        assert!((l.ceiling(0.0) - 0.8).abs() < 1e-6);
+        l.push_played_peak(0.8);
+        assert!((l.ceiling(0.0, 0.0) - 0.8).abs() < 1e-6);
         for _ in 0..l.input_peaks.len() {
-            l.push_input_peak(0.0);
+            l.push_played_peak(0.0);
         }
-        assert_eq!(l.ceiling(0.0), ABSOLUTE_FLOOR);
+        assert_eq!(l.ceiling(0.0, 0.0), ABSOLUTE_FLOOR);
+        // A peak ahead raises it at once.
+        assert!((l.ceiling(0.0, 0.5) - 0.5).abs() < 1e-6);
     }
 
     #[test]
     fn the_gain_recovers_after_a_peak() {
         let mut l = limiter();
-        l.push_input_peak(0.1);
+        l.push_played_peak(0.1);
         let mut loud = vec![vec![1.0; HOP]];
-        l.process(&mut loud, 0.0);
+        l.process(&mut loud, 0.0, 0.0);
         for _ in 0..200 {
             let mut quiet = vec![vec![0.01; HOP]];
-            l.process(&mut quiet, 0.0);
+            l.process(&mut quiet, 0.0, 0.0);
         }
         let mut quiet = vec![vec![0.01; HOP]];
-        assert_eq!(l.process(&mut quiet, 0.0), 1.0);
+        assert_eq!(l.process(&mut quiet, 0.0, 0.0), 1.0);
         assert_eq!(quiet[0][0], 0.01);
     }
 }
