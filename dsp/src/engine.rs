@@ -370,6 +370,7 @@ impl Engine {
             .store(self.oldest_valid_seq, Ordering::Release);
         self.worker.request_reset();
         self.smoothed = self.target;
+        self.wet_ramp = 1.0;
     }
 
     /// Processes one host block in place. `channels` holds up to the configured number of
@@ -450,7 +451,9 @@ impl Engine {
         self.peak_out = 0.0;
 
         let budget = self.config.budget_hops as u64;
-        if seq < budget {
+        // Until the first hop analysed since the start (or the last reset) is due, the output
+        // is silence, as the dry path is: a reset engine starts exactly like a new one.
+        if seq < self.oldest_valid_seq + budget {
             self.synthesis.advance_silent();
             return;
         }

@@ -150,3 +150,20 @@ fn with_level_safety_off_the_raw_model_output_comes_through() {
     assert!(err < 1e-2, "raw output off by {err}");
     assert_eq!(e.stats().snapshot().limited_frames, 0);
 }
+
+#[test]
+fn a_reset_engine_starts_exactly_like_a_new_one() {
+    // Level match and the guard carry state from hop to hop; after a transport reset they must
+    // start over, so a host that resets before a render hears what a fresh engine makes.
+    let input = vec![noise(48000, 8, 0.3)];
+    let controls = Controls::single(0, 1);
+    let fresh = run(4.0, &input, controls, RATE).1;
+    let mut e = engine(4.0, 1, RATE);
+    e.set_controls(&controls);
+    e.snap_controls();
+    run_blocks(&mut e, &[noise(30000, 9, 0.05)], &[512]);
+    e.reset();
+    let latency = e.latency_samples();
+    let again = run_blocks(&mut e, &input, &[512, 37, 1024, 5]);
+    assert_eq!(&again[0][latency..], &fresh[0][..]);
+}

@@ -232,6 +232,8 @@ def main():
 
     # Mono.
     mono = pedalboard.load_plugin(bundle)
+    # Through the dry path, where an impulse is a measurement of the latency (see above).
+    mono.mix = 0.0
     m = np.zeros((1, 16384), dtype=np.float32)
     m[0, 0] = 1.0
     ym = mono(m, SR, buffer_size=256, reset=True)
