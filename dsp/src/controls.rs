@@ -13,7 +13,7 @@ pub struct Controls {
     pub style_count: usize,
     /// Dry/wet mix, `0` (dry only) to `1` (wet only).
     pub mix: f32,
-    /// Keep the wet level near the input's ([`crate::level_guard`]); the short-term guard
+    /// Keep the wet level near the input's ([`crate::level_match`]); the short-term guard
     /// and the peak ceiling hold either way.
     pub level_match: bool,
 }

@@ -41,7 +41,7 @@ pub struct EngineStats {
     pub output_peak: AtomicF32,
     /// Level-match gain in force, in dB (0 while level match is off or in its corridor).
     pub level_match_db: AtomicF32,
-    /// The short-term guard's gain on the last resynthesised frame, in dB (≤ 0).
+    /// The short-term guard's gain on the last finished hop, in dB (≤ 0).
     pub guard_reduction_db: AtomicF32,
     /// The peak limiter's smallest gain over the last hop, in dB (≤ 0).
     pub peak_reduction_db: AtomicF32,
