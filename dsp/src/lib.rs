@@ -18,6 +18,7 @@ pub mod hop_gain;
 pub mod level_follower;
 pub mod level_guard;
 pub mod level_match;
+pub mod library_preload;
 pub mod model;
 pub mod overlap_add;
 pub mod peak_limiter;

@@ -29,13 +29,26 @@ pub const DYLIB_ENV: &str = "CHAMELEON_ORT_DYLIB";
 /// The ONNX Runtime version `cargo xtask fetch-onnxruntime` installs and the engine is tested with.
 pub const PINNED_ORT_VERSION: &str = "1.31.1";
 
+/// The DirectML build of ONNX Runtime that Windows bundles carry (`onnxruntime-directml`, the
+/// newest DirectML build on PyPI).
+pub const DIRECTML_ORT_VERSION: &str = "1.24.4";
+
 /// Oldest ONNX Runtime release the engine accepts (its C API level must be at least this minor).
-pub const MIN_ORT_VERSION: &str = "1.31.0";
+/// Windows builds use C API level 24 so that the DirectML build loads.
+pub const MIN_ORT_VERSION: &str = if cfg!(windows) { "1.24.0" } else { "1.31.0" };
 
 /// What to tell people when no usable runtime was found.
-pub const INSTALL_HINT: &str = "run `cargo xtask fetch-onnxruntime` in the Chameleon source tree, \
+pub const INSTALL_HINT: &str = if cfg!(windows) {
+    "run `cargo xtask fetch-onnxruntime --target windows` in the Chameleon source tree and \
+     install the Windows bundle, or copy onnxruntime.dll (version 1.24 or newer, with \
+     DirectML.dll for the DirectML build) into the user install folder \
+     %LOCALAPPDATA%\\Chameleon\\onnxruntime or next to the plugin binary, or point \
+     CHAMELEON_ORT_DYLIB at it"
+} else {
+    "run `cargo xtask fetch-onnxruntime` in the Chameleon source tree, \
      or copy libonnxruntime (version 1.31 or newer) next to the plugin binary or into the user \
-     install folder, or point CHAMELEON_ORT_DYLIB at it";
+     install folder, or point CHAMELEON_ORT_DYLIB at it"
+};
 
 /// A loaded ONNX Runtime, shared by everything in the process.
 pub struct Runtime {
@@ -221,30 +234,34 @@ pub fn ensure_runtime(search_dirs: &[PathBuf]) -> Result<&'static Runtime, Runti
     Err(error)
 }
 
-/// The user install folder: `$XDG_DATA_HOME/chameleon/onnxruntime` (default
-/// `~/.local/share/chameleon/onnxruntime`) on Linux, `%LOCALAPPDATA%\Chameleon\onnxruntime` on
-/// Windows, `~/Library/Application Support/Chameleon/onnxruntime` on macOS.
-pub fn user_install_dir() -> Option<PathBuf> {
+/// Chameleon's per-user data folder (models, presets, ONNX Runtime):
+/// `$XDG_DATA_HOME/chameleon` (default `~/.local/share/chameleon`) on Linux,
+/// `%LOCALAPPDATA%\\Chameleon` on Windows, `~/Library/Application Support/Chameleon` on macOS.
+pub fn user_data_dir() -> Option<PathBuf> {
     let non_empty = |name: &str| {
         std::env::var_os(name)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
     if cfg!(windows) {
-        non_empty("LOCALAPPDATA").map(|d| d.join("Chameleon").join("onnxruntime"))
+        non_empty("LOCALAPPDATA").map(|d| d.join("Chameleon"))
     } else if cfg!(target_os = "macos") {
         non_empty("HOME").map(|h| {
             h.join("Library")
                 .join("Application Support")
                 .join("Chameleon")
-                .join("onnxruntime")
         })
     } else {
         non_empty("XDG_DATA_HOME")
             .filter(|d| d.is_absolute())
             .or_else(|| non_empty("HOME").map(|h| h.join(".local").join("share")))
-            .map(|d| d.join("chameleon").join("onnxruntime"))
+            .map(|d| d.join("chameleon"))
     }
+}
+
+/// The user install folder for ONNX Runtime: `onnxruntime/` in [`user_data_dir`].
+pub fn user_install_dir() -> Option<PathBuf> {
+    user_data_dir().map(|d| d.join("onnxruntime"))
 }
 
 /// Whether `name` looks like an ONNX Runtime core library file for this platform
@@ -337,6 +354,7 @@ fn load(path: &Path) -> Result<Runtime, String> {
     }
     let version = library_version(path)?;
     check_version(&version)?;
+    crate::library_preload::keep_loaded_with_siblings(path)?;
     // NOTE: `ort` keeps the first library it loads successfully for the life of the process.
     // A library that failed above was never handed to it, so a later good one can still load.
     let loaded = std::panic::catch_unwind(|| -> Result<ort::environment::Environment, String> {

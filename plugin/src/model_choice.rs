@@ -75,14 +75,11 @@ impl ModelChoice {
     }
 }
 
-/// Chameleon's per-user data folder: `$XDG_DATA_HOME/chameleon` or `~/.local/share/chameleon`.
+/// Chameleon's per-user data folder ([`chameleon_dsp::runtime::user_data_dir`]):
+/// `~/.local/share/chameleon` on Linux, `%LOCALAPPDATA%\\Chameleon` on Windows,
+/// `~/Library/Application Support/Chameleon` on macOS.
 pub fn data_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir).join("chameleon"));
-    }
-    std::env::var_os("HOME")
-        .filter(|d| !d.is_empty())
-        .map(|home| PathBuf::from(home).join(".local/share/chameleon"))
+    chameleon_dsp::runtime::user_data_dir()
 }
 
 /// Folders searched for models, in order: `$CHAMELEON_MODEL_DIR`, then `models/` in

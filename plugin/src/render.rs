@@ -226,7 +226,7 @@ pub fn runtime_search_dirs() -> Vec<PathBuf> {
         dirs.push(exe_dir);
     }
     if let Ok(cwd) = std::env::current_dir() {
-        dirs.push(cwd.join("target/onnxruntime"));
+        dirs.push(cwd.join("target").join("onnxruntime"));
     }
     dirs
 }
@@ -241,11 +241,11 @@ pub fn default_model_path() -> Option<PathBuf> {
     if let Ok(exe) = std::env::current_exe() {
         // target/<profile>/chameleon-render -> repository root.
         if let Some(root) = exe.ancestors().nth(3) {
-            candidates.push(root.join("assets/models").join(DEFAULT_MODEL_FILE));
+            candidates.push(root.join("assets").join("models").join(DEFAULT_MODEL_FILE));
         }
     }
     if let Ok(cwd) = std::env::current_dir() {
-        candidates.push(cwd.join("assets/models").join(DEFAULT_MODEL_FILE));
+        candidates.push(cwd.join("assets").join("models").join(DEFAULT_MODEL_FILE));
     }
     candidates.into_iter().find(|p| p.is_file())
 }

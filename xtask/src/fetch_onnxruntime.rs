@@ -1,5 +1,5 @@
-//! `cargo xtask fetch-onnxruntime [--gpu] [--runtime-only]`: puts the ONNX Runtime shared library where
-//! the render CLI, the tests and the bundles find it.
+//! `cargo xtask fetch-onnxruntime [--gpu] [--runtime-only] [--target linux|windows|macos]`: puts
+//! the ONNX Runtime shared library where the render CLI, the tests and the bundles find it.
 //!
 //! The library comes from the official `onnxruntime` wheel on PyPI, downloaded with pip for a
 //! fixed platform and Python version (so the same file is chosen on every machine), checked
@@ -20,7 +20,16 @@
 //!   download), too old for Chameleon, for the fault tests that check it is refused cleanly.
 //!   Nothing loads it from there unless pointed at it.
 //!
-//! Needs `python3` with pip. Only Linux x86-64 wheels are pinned.
+//! - `--target windows`: `target/onnxruntime/windows/cpu/` gets `onnxruntime.dll` 1.31.1 (the
+//!   `onnxruntime` win_amd64 wheel) and `target/onnxruntime/windows/directml/` gets the DirectML
+//!   build, `onnxruntime.dll` 1.24.4 with `DirectML.dll` (the `onnxruntime-directml` wheel, the
+//!   newest DirectML build on PyPI). `cargo xtask bundle-windows` puts the DirectML build into
+//!   the Windows bundles.
+//!
+//! - `--target macos`: `target/onnxruntime/macos/libonnxruntime.1.31.1.dylib` (Apple silicon; ONNX
+//!   Runtime 1.31 has no Intel macOS wheel), for bundles built on a Mac (docs/PLATFORMS.md).
+//!
+//! Needs `python3` with pip. Linux x86-64, Windows x86-64 and macOS arm64 wheels are pinned.
 
 use std::fs;
 use std::io::Read;
@@ -31,8 +40,15 @@ use sha2::{Digest, Sha256};
 
 /// The ONNX Runtime release Chameleon ships (keep in step with `chameleon_dsp::runtime`).
 pub const ORT_VERSION: &str = "1.31.1";
-/// Platform tag of the wheels (glibc 2.28 or newer, x86-64).
-const PLATFORM: &str = "manylinux_2_28_x86_64";
+/// The DirectML build Windows bundles carry (keep in step with `chameleon_dsp::runtime`).
+pub const DIRECTML_VERSION: &str = "1.24.4";
+/// Platform tag of the Linux wheels (glibc 2.28 or newer, x86-64).
+const LINUX_PLATFORM: &str = "manylinux_2_28_x86_64";
+/// Platform tag of the Windows wheels (x86-64).
+const WINDOWS_PLATFORM: &str = "win_amd64";
+/// Platform tag of the macOS wheel (Apple silicon, macOS 14 or newer; ONNX Runtime 1.31 has no
+/// Intel macOS wheel).
+const MACOS_PLATFORM: &str = "macosx_14_0_arm64";
 /// Python version the wheels are chosen for (the library inside does not depend on it).
 const PYTHON_VERSION: &str = "3.11";
 
@@ -47,6 +63,8 @@ struct Member {
 /// A pinned wheel and what to take from it.
 struct Wheel {
     package: &'static str,
+    /// pip's `--platform` tag.
+    platform: &'static str,
     version: &'static str,
     file_name: &'static str,
     sha256: &'static str,
@@ -57,6 +75,7 @@ struct Wheel {
 
 const CPU: Wheel = Wheel {
     package: "onnxruntime",
+    platform: LINUX_PLATFORM,
     version: ORT_VERSION,
     file_name: "onnxruntime-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl",
     sha256: "5752bd508126ae7c49894d3b9d2e83f0c3d487319246d04c444b393308d7ad7f",
@@ -69,6 +88,7 @@ const CPU: Wheel = Wheel {
 
 const GPU: Wheel = Wheel {
     package: "onnxruntime-gpu",
+    platform: LINUX_PLATFORM,
     version: ORT_VERSION,
     file_name: "onnxruntime_gpu-1.31.1-cp311-cp311-manylinux_2_28_x86_64.whl",
     sha256: "e26c475fe361b2015f45b4b824bd13f0bb20204e59b62814e6f0acd5f3d491a6",
@@ -91,6 +111,7 @@ const GPU: Wheel = Wheel {
 
 const OLD: Wheel = Wheel {
     package: "onnxruntime",
+    platform: LINUX_PLATFORM,
     version: "1.20.1",
     file_name: "onnxruntime-1.20.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl",
     sha256: "5eec64c0269dcdb8d9a9a53dc4d64f87b9e0c19801d9321246a53b7eb5a7d1bc",
@@ -101,37 +122,128 @@ const OLD: Wheel = Wheel {
     subdir: "old",
 };
 
+/// Windows, CPU build: `onnxruntime.dll` 1.31.1 and its provider bridge.
+const WINDOWS_CPU: Wheel = Wheel {
+    package: "onnxruntime",
+    platform: WINDOWS_PLATFORM,
+    version: ORT_VERSION,
+    file_name: "onnxruntime-1.31.1-cp311-cp311-win_amd64.whl",
+    sha256: "c3d91b5de31e2fc82d71bd65b2b22bddee8b49057a3a36338e9a868e0ea90c05",
+    members: &[
+        Member {
+            path: "onnxruntime/capi/onnxruntime.dll",
+            sha256: "8482d2ee174e28504f99730fb01d6861575870283de4ed3a897ad39170d9a9b9",
+        },
+        Member {
+            path: "onnxruntime/capi/onnxruntime_providers_shared.dll",
+            sha256: "f0c7a181e46390233f248c5d479f0f55e02280f1ec305c93552d1f58344a0e8f",
+        },
+    ],
+    subdir: "windows/cpu",
+};
+
+/// Windows, DirectML build: `onnxruntime.dll` 1.24.4 with `DirectML.dll` (it also runs on the
+/// CPU when no DirectX 12 device is there). This is what the Windows bundles carry.
+const WINDOWS_DIRECTML: Wheel = Wheel {
+    package: "onnxruntime-directml",
+    platform: WINDOWS_PLATFORM,
+    version: DIRECTML_VERSION,
+    file_name: "onnxruntime_directml-1.24.4-cp311-cp311-win_amd64.whl",
+    sha256: "96642a787e5a6f33bf043521c0f06eb1eb663f6b830e5862a2026d03f9c90543",
+    members: &[
+        Member {
+            path: "onnxruntime/capi/onnxruntime.dll",
+            sha256: "0a49bb13573807ad309aa9967a46471c07d6495bab5b279d1fad474aefd8ef4b",
+        },
+        Member {
+            path: "onnxruntime/capi/DirectML.dll",
+            sha256: "c07cb8c2f870f0152bfb690f64c4b048e78bbc219efad420a9758fc896cbecb0",
+        },
+        Member {
+            path: "onnxruntime/capi/onnxruntime_providers_shared.dll",
+            sha256: "85cf8642189d1ff9c4bf3c0bc07dd70ee1555fbb554586a3300c865eff7be811",
+        },
+    ],
+    subdir: "windows/directml",
+};
+
+/// macOS on Apple silicon: `libonnxruntime.1.31.1.dylib`, for Mac bundles built on a Mac.
+const MACOS: Wheel = Wheel {
+    package: "onnxruntime",
+    platform: MACOS_PLATFORM,
+    version: ORT_VERSION,
+    file_name: "onnxruntime-1.31.1-cp311-cp311-macosx_14_0_arm64.whl",
+    sha256: "60b6b69bfe580eab576cacc5d132a0e9cf2a37fcfd18d46dd191042b1d1ed0d7",
+    members: &[Member {
+        path: "onnxruntime/capi/libonnxruntime.1.31.1.dylib",
+        sha256: "f8b06155feece624e55e49124340eea279da812529ae6fbc46a9f2be9c9cad2e",
+    }],
+    subdir: "macos",
+};
+
+/// Folder under `target/onnxruntime/` of the Windows DirectML build.
+pub const WINDOWS_DIRECTML_DIR: &str = "windows/directml";
+
 /// Runs the task with the arguments after `fetch-onnxruntime`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut wheels = vec![&CPU];
     let mut test_libs = true;
-    for arg in args {
+    let mut windows = false;
+    let mut macos = false;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--gpu" => wheels.push(&GPU),
             "--runtime-only" => test_libs = false,
+            "--target" => match args.next().map(String::as_str) {
+                Some("windows") => windows = true,
+                Some("macos") => macos = true,
+                Some("linux") => {}
+                other => {
+                    return Err(format!(
+                        "unknown target {other:?} (use --target linux, windows or macos)"
+                    ))
+                }
+            },
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo xtask fetch-onnxruntime [--gpu] [--runtime-only]\n\
+                    "usage: cargo xtask fetch-onnxruntime [--gpu] [--runtime-only] [--target linux|windows|macos]\n\
                      Puts ONNX Runtime {ORT_VERSION} into target/onnxruntime/ and, for the fault \
                      tests, 1.20.1 into target/onnxruntime/old/ (skipped with --runtime-only); \
-                     --gpu also puts the CUDA build into target/onnxruntime/gpu/."
+                     --gpu also puts the CUDA build into target/onnxruntime/gpu/.\n\
+                     --target windows puts the Windows DLLs into target/onnxruntime/windows/: \
+                     cpu/ (onnxruntime {ORT_VERSION}) and directml/ (onnxruntime-directml \
+                     {DIRECTML_VERSION}, with DirectML.dll); --target macos puts \
+                     libonnxruntime.{ORT_VERSION}.dylib (Apple silicon) into \
+                     target/onnxruntime/macos/. Both run on any machine with pip."
                 );
                 return Ok(());
             }
             other => {
                 return Err(format!(
-                    "unknown option `{other}` (use --gpu, --runtime-only)"
+                    "unknown option `{other}` (use --gpu, --runtime-only, --target linux|windows|macos)"
                 ))
             }
         }
+    }
+    if windows || macos {
+        let root = target_dir()?.join("onnxruntime");
+        if windows {
+            fetch(&WINDOWS_CPU, &root)?;
+            fetch(&WINDOWS_DIRECTML, &root)?;
+        }
+        if macos {
+            fetch(&MACOS, &root)?;
+        }
+        return Ok(());
     }
     if test_libs {
         wheels.push(&OLD);
     }
     if !(cfg!(target_os = "linux") && cfg!(target_arch = "x86_64")) {
         return Err(format!(
-            "only Linux x86-64 wheels are pinned; install ONNX Runtime {ORT_VERSION} yourself and \
-             point CHAMELEON_ORT_DYLIB at the library"
+            "only Linux x86-64 and Windows wheels are pinned; install ONNX Runtime {ORT_VERSION} \
+             yourself and point CHAMELEON_ORT_DYLIB at the library"
         ));
     }
     let root = target_dir()?.join("onnxruntime");
@@ -202,7 +314,12 @@ fn fetch(wheel: &Wheel, root: &Path) -> Result<(), String> {
         println!("downloading {}=={} with pip", wheel.package, wheel.version);
         let status = Command::new("python3")
             .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
-            .args(["--platform", PLATFORM, "--python-version", PYTHON_VERSION])
+            .args([
+                "--platform",
+                wheel.platform,
+                "--python-version",
+                PYTHON_VERSION,
+            ])
             .arg("--dest")
             .arg(&wheels_dir)
             .arg(format!("{}=={}", wheel.package, wheel.version))

@@ -18,6 +18,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::files::{copy_file_into, copy_tree, workspace_root};
+
 /// Bundle name (see `bundler.toml`).
 const BUNDLE: &str = "Chameleon";
 /// Package that holds the plugin.
@@ -66,14 +68,6 @@ fn data_dir() -> Result<PathBuf, String> {
     Ok(home()?.join(".local/share/chameleon"))
 }
 
-/// The workspace root (the parent of this crate's folder).
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
 fn run_cargo(root: &Path, args: &[&str]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(&cargo)
@@ -88,34 +82,12 @@ fn run_cargo(root: &Path, args: &[&str]) -> Result<(), String> {
     }
 }
 
-fn copy_file(from: &Path, to_dir: &Path) -> Result<PathBuf, String> {
-    fs::create_dir_all(to_dir).map_err(|e| format!("cannot create {}: {e}", to_dir.display()))?;
-    let name = from
-        .file_name()
-        .ok_or_else(|| format!("{} has no file name", from.display()))?;
-    let to = to_dir.join(name);
-    // Replace rather than overwrite in place: a running host may have the old file mapped.
-    let _ = fs::remove_file(&to);
-    fs::copy(from, &to)
-        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
-    Ok(to)
-}
-
-fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+/// Replaces the folder `to` with a copy of `from`.
+fn replace_tree(from: &Path, to: &Path) -> Result<(), String> {
     if to.exists() {
         fs::remove_dir_all(to).map_err(|e| format!("cannot replace {}: {e}", to.display()))?;
     }
-    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    for entry in fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))? {
-        let entry = entry.map_err(|e| e.to_string())?;
-        let path = entry.path();
-        if path.is_dir() {
-            copy_tree(&path, &to.join(entry.file_name()))?;
-        } else {
-            copy_file(&path, to)?;
-        }
-    }
-    Ok(())
+    copy_tree(from, to)
 }
 
 /// The ONNX Runtime library files (`libonnxruntime.so*`) in `dir`.
@@ -139,6 +111,13 @@ fn runtime_libraries(dir: &Path) -> Vec<PathBuf> {
 /// Runs `cargo xtask install`.
 pub fn run(args: &[String]) -> Result<(), String> {
     let options = parse(args)?;
+    if !cfg!(target_os = "linux") {
+        return Err(
+            "`cargo xtask install` installs on Linux. For Windows, build with \
+             `cargo xtask bundle-windows` and run install.cmd; for macOS, see docs/PLATFORMS.md"
+                .to_owned(),
+        );
+    }
     let root = workspace_root();
     let profile = if options.release { "release" } else { "debug" };
 
@@ -198,9 +177,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         );
     }
     for lib in &libraries {
-        copy_file(lib, &vst3_binary_dir)?;
-        copy_file(lib, &bundled)?;
-        copy_file(lib, &data.join("onnxruntime"))?;
+        copy_file_into(lib, &vst3_binary_dir)?;
+        copy_file_into(lib, &bundled)?;
+        copy_file_into(lib, &data.join("onnxruntime"))?;
     }
 
     let models_src = root.join("assets/models");
@@ -208,7 +187,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for entry in fs::read_dir(&models_src).into_iter().flatten().flatten() {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "onnx") {
-            copy_file(&path, &data.join("models"))?;
+            copy_file_into(&path, &data.join("models"))?;
             models += 1;
         }
     }
@@ -216,12 +195,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let home = home()?;
     let clap_dir = home.join(".clap");
     let vst3_dir = home.join(".vst3");
-    let installed_clap = copy_file(&clap, &clap_dir)?;
+    let installed_clap = copy_file_into(&clap, &clap_dir)?;
     for lib in &libraries {
-        copy_file(lib, &clap_dir)?;
+        copy_file_into(lib, &clap_dir)?;
     }
     let installed_vst3 = vst3_dir.join(format!("{BUNDLE}.vst3"));
-    copy_tree(&vst3, &installed_vst3)?;
+    replace_tree(&vst3, &installed_vst3)?;
     println!("installed {}", installed_clap.display());
     println!("installed {}", installed_vst3.display());
     println!(
@@ -234,7 +213,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             .join("target")
             .join(profile)
             .join("chameleon-standalone");
-        let installed = copy_file(&bin, &home.join(".local/bin"))?;
+        let installed = copy_file_into(&bin, &home.join(".local/bin"))?;
         println!("installed {}", installed.display());
     }
     Ok(())

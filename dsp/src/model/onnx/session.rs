@@ -12,12 +12,13 @@ use crate::runtime::Runtime;
 /// Where inference runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Device {
-    /// The first provider that works: CUDA, then DirectML (Windows), then the CPU.
+    /// The first provider that works: DirectML then CUDA on Windows, CUDA elsewhere, then the
+    /// CPU.
     #[default]
     Auto,
     /// The CPU provider only.
     Cpu,
-    /// A GPU provider (CUDA, then DirectML); an error if none works.
+    /// A GPU provider (in the order of [`Device::Auto`]); an error if none works.
     Gpu,
 }
 
@@ -84,22 +85,32 @@ struct GpuProvider {
     name: &'static str,
     available: fn() -> bool,
     dispatch: fn() -> ep::ExecutionProviderDispatch,
+    /// DirectML cannot run with ONNX Runtime's memory pattern planning.
+    memory_pattern: bool,
 }
 
-fn gpu_providers() -> Vec<GpuProvider> {
-    let mut list = vec![GpuProvider {
-        name: PROVIDER_CUDA,
-        available: || ep::CUDA::is_available().unwrap_or(false),
-        dispatch: || ep::CUDA::default().build().error_on_failure(),
-    }];
+const CUDA: GpuProvider = GpuProvider {
+    name: PROVIDER_CUDA,
+    available: || ep::CUDA::is_available().unwrap_or(false),
+    dispatch: || ep::CUDA::default().build().error_on_failure(),
+    memory_pattern: true,
+};
+
+const DIRECTML: GpuProvider = GpuProvider {
+    name: PROVIDER_DIRECTML,
+    available: || ep::DirectML::is_available().unwrap_or(false),
+    dispatch: || ep::DirectML::default().build().error_on_failure(),
+    memory_pattern: false,
+};
+
+/// The GPU providers to try, in order: DirectML then CUDA on Windows (DirectML runs on any
+/// DirectX 12 GPU), CUDA elsewhere.
+fn gpu_providers() -> &'static [GpuProvider] {
     if cfg!(windows) {
-        list.push(GpuProvider {
-            name: PROVIDER_DIRECTML,
-            available: || ep::DirectML::is_available().unwrap_or(false),
-            dispatch: || ep::DirectML::default().build().error_on_failure(),
-        });
+        &[DIRECTML, CUDA]
+    } else {
+        &[CUDA]
     }
-    list
 }
 
 /// Creates a session for `model` (ONNX bytes) on `device`, returning it with the name of the
@@ -121,7 +132,9 @@ pub fn create_session(
                 continue;
             }
             let attempt = base_builder(runtime).and_then(|b| {
-                b.with_execution_providers([(provider.dispatch)()])
+                b.with_memory_pattern(provider.memory_pattern)
+                    .map_err(|e| e.to_string())?
+                    .with_execution_providers([(provider.dispatch)()])
                     .map_err(|e| e.to_string())?
                     .commit_from_memory(model)
                     .map_err(|e| e.to_string())
