@@ -5,7 +5,7 @@
 //! |-----------------------------|----------------------------------------------------------|
 //! | `Chameleon.clap`            | `~/.clap/`                                               |
 //! | `Chameleon.vst3`            | `~/.vst3/`                                               |
-//! | `libonnxruntime.so*`        | next to each plugin binary, and `~/.local/share/chameleon/onnxruntime/` |
+//! | `libonnxruntime.so*`        | inside the VST3 bundle, and `~/.local/share/chameleon/onnxruntime/` (where the CLAP finds it) |
 //! | `assets/models/*.onnx`      | `~/.local/share/chameleon/models/`                       |
 //! | `chameleon-standalone`      | `~/.local/bin/` (with `--standalone`)                    |
 //!
@@ -196,8 +196,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let clap_dir = home.join(".clap");
     let vst3_dir = home.join(".vst3");
     let installed_clap = copy_file_into(&clap, &clap_dir)?;
-    for lib in &libraries {
-        copy_file_into(lib, &clap_dir)?;
+    // The CLAP finds ONNX Runtime in the user data folder: hosts scan ~/.clap for plugins, so
+    // nothing else belongs there. Remove the copies earlier versions put there.
+    for stale in runtime_libraries(&clap_dir) {
+        fs::remove_file(&stale).map_err(|e| format!("cannot remove {}: {e}", stale.display()))?;
+        println!(
+            "removed {} (ONNX Runtime now lives in {})",
+            stale.display(),
+            data.display()
+        );
     }
     let installed_vst3 = vst3_dir.join(format!("{BUNDLE}.vst3"));
     replace_tree(&vst3, &installed_vst3)?;
