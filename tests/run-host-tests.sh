@@ -97,7 +97,15 @@ fi
 NO_RUNTIME=(env -u CHAMELEON_ORT_DYLIB HOME="$EMPTY_HOME" XDG_DATA_HOME="$EMPTY_HOME/share"
     CHAMELEON_MODEL_DIR="$ROOT/assets/models")
 
+# A user preset, for the CLAP host's preset-discovery check to find in the user folder.
+mkdir -p "$EMPTY_HOME/share/chameleon/presets"
+cat > "$EMPTY_HOME/share/chameleon/presets/host-test.chpreset" <<'PRESET'
+{"chameleon_preset": 1, "name": "Host Test", "category": "Tests",
+ "description": "A user preset for the CLAP host check.", "params": {"mix": 0.5}}
+PRESET
+
 run clap-with-model "${WITH_MODEL[@]}" "$CLAP_HOST" "$BUNDLED/Chameleon.clap"
+expect_reason clap-with-model 'user presets found: \["Host Test"\]'
 run clap-no-runtime "${NO_RUNTIME[@]}" "$CLAP_HOST" "$BARE/Chameleon.clap"
 expect_reason clap-no-runtime "built-in styles play"
 run clap-alloc-checked "${WITH_MODEL[@]}" "$CLAP_HOST" "$DEBUG_CLAP"

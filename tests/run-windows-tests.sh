@@ -16,8 +16,9 @@
 #      model in %LOCALAPPDATA%\Chameleon: descriptor, parameters, 44.1/48/96 kHz, random blocks,
 #      latency by impulse, state round trip, level safety (see tests/clap-host/src/main.rs);
 #    - chameleon-render.exe --json renders the demo clip with the bundled model, through the
-#      DirectML build (it falls back to the CPU under Wine) and through the CPU build 1.31.1;
-#      each output equals the Linux chameleon-render output within 1e-4.
+#      DirectML build (it falls back to the CPU under Wine) and through the CPU build 1.31.1,
+#      and with a factory preset; each output equals the Linux chameleon-render output within
+#      1e-4.
 #    - chameleon-standalone.exe answers --help.
 # Ends with "windows: N passed, N failed" and exits non-zero if anything failed.
 set -euo pipefail
@@ -140,6 +141,7 @@ for f in "$INSTALLED_CLAP" "$INSTALLED_VST3/Chameleon.vst3" "$INSTALLED_VST3/onn
     "$INSTALLED_VST3/DirectML.dll" "$WIN_USER_DIR/Chameleon/onnxruntime/onnxruntime.dll" \
     "$WIN_USER_DIR/Chameleon/onnxruntime/DirectML.dll" \
     "$WIN_USER_DIR/Chameleon/models/chameleon-styles.onnx" \
+    "$WIN_USER_DIR/Chameleon/presets/factory/orchestra-pad.chpreset" \
     "$WIN_USER_DIR/Programs/Chameleon/chameleon-render.exe"; do
     if [[ -f "$f" ]]; then
         pass "installed ${f#"$WINEPREFIX/drive_c/"}"
@@ -209,6 +211,7 @@ render_pair() {
 }
 render_pair directml-strings "" --style strings
 render_pair cpu-morph "$ROOT/target/onnxruntime/windows/cpu" --style choir --style-b trumpet --morph 0.5
+render_pair directml-preset "" --preset orchestra-pad
 
 echo "== chameleon-standalone.exe under Wine"
 if run_wine standalone-help "$WIN/chameleon-standalone.exe" --help && grep -qi "usage" "$OUT/standalone-help.log"; then

@@ -6,7 +6,8 @@ rem                        (run it from a command prompt opened as administrator
 rem   install.cmd /user    plugins for this user only, in %LOCALAPPDATA%\Programs\Common\CLAP
 rem                        and \VST3 (no administrator rights; not every host scans there)
 rem
-rem Either way, ONNX Runtime (the DirectML build) and the models go to %LOCALAPPDATA%\Chameleon\,
+rem Either way, ONNX Runtime (the DirectML build), the models and the factory presets go to
+rem %LOCALAPPDATA%\Chameleon\,
 rem and chameleon-render.exe and chameleon-standalone.exe to %LOCALAPPDATA%\Programs\Chameleon\.
 setlocal EnableExtensions
 rem Each step is checked with "if errorlevel 1": Wine's cmd mishandles "call ... || ...".
@@ -31,6 +32,8 @@ call :folder "%DATA%\onnxruntime"
 if errorlevel 1 goto :failed
 call :folder "%DATA%\models"
 if errorlevel 1 goto :failed
+call :folder "%DATA%\presets\factory"
+if errorlevel 1 goto :failed
 call :folder "%BIN%"
 if errorlevel 1 goto :failed
 copy /y "%HERE%Chameleon.clap" "%CLAP_DIR%\Chameleon.clap" >nul
@@ -44,6 +47,8 @@ if exist "%HERE%onnxruntime" (
 )
 xcopy /i /q /y "%HERE%models\*.onnx" "%DATA%\models\" >nul
 if errorlevel 1 goto :failed
+xcopy /i /q /y "%HERE%presets\*.chpreset" "%DATA%\presets\factory\" >nul
+if errorlevel 1 goto :failed
 if exist "%HERE%chameleon-render.exe" (
     copy /y "%HERE%chameleon-render.exe" "%BIN%\chameleon-render.exe" >nul
     if errorlevel 1 goto :failed
@@ -54,7 +59,7 @@ if exist "%HERE%chameleon-standalone.exe" (
 )
 echo installed %CLAP_DIR%\Chameleon.clap
 echo installed %VST3_DIR%\Chameleon.vst3
-echo installed ONNX Runtime and the models in %DATA%
+echo installed ONNX Runtime, the models and the factory presets in %DATA%
 echo installed chameleon-render.exe and chameleon-standalone.exe in %BIN%
 exit /b 0
 

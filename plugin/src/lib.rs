@@ -12,6 +12,7 @@
 //! - [`status`] and [`style_names`]: what the editor reads (atomics and lock-free swaps only).
 
 pub mod audio;
+pub mod clap_entry;
 pub mod dry_delay;
 pub mod editor;
 pub mod engine_builder;
@@ -21,6 +22,7 @@ pub mod model_choice;
 pub mod model_source;
 pub mod params;
 pub mod plugin_path;
+pub mod presets;
 pub mod render;
 pub mod status;
 pub mod style_names;
@@ -58,8 +60,13 @@ pub struct Chameleon {
 impl Default for Chameleon {
     fn default() -> Self {
         let names = Arc::new(StyleNames::default());
+        let params = Arc::new(ChameleonParams::new(&names));
+        clap_entry::instance::announce(clap_entry::instance::SharedWithInstance {
+            params: Arc::clone(&params),
+            names: Arc::clone(&names),
+        });
         Self {
-            params: Arc::new(ChameleonParams::new(&names)),
+            params,
             names,
             status: Arc::new(EngineStatus::default()),
             audio: AudioSide::default(),
@@ -283,5 +290,4 @@ impl Vst3Plugin for Chameleon {
     ];
 }
 
-nice_export_clap!(Chameleon);
 nice_export_vst3!(Chameleon);

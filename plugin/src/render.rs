@@ -5,10 +5,15 @@
 //! ```text
 //! chameleon-render INPUT.wav OUTPUT.wav [--style NAME] [--style-b NAME --morph 0..1]
 //!                  [--corners BL,BR,TL,TR [--pad X,Y]] [--mix 0..1] [--level-match on|off]
+//!                  [--output-gain DB] [--preset NAME|FILE.chpreset]
 //!                  [--model FILE.onnx] [--device auto|cpu|gpu] [--block N]
 //!                  [--realtime] [--keep-latency] [--raw-model] [--json]
 //! chameleon-render --list-styles [--model FILE.onnx] [--json]
+//! chameleon-render --list-presets [--json]
 //! ```
+//!
+//! `--preset` sets what the preset sets (styles, morph, XY pad, mix, output gain, level match);
+//! options given after it change those values again.
 //!
 //! Without `--model` the bundled default model is used when it and ONNX Runtime are installed,
 //! else the built-in styles (with a warning). The style `identity` is always available: with a
@@ -28,6 +33,7 @@ use serde_json::json;
 
 use crate::engine_builder::{engine_config, EngineSpec};
 use crate::model_choice::{model_dirs, DEFAULT_MODEL_FILE};
+use crate::presets::{self, Preset, StyleRef};
 
 /// Host block size used when `--block` is not given, in samples.
 pub const DEFAULT_BLOCK: usize = 512;
@@ -56,6 +62,10 @@ pub struct RenderOptions {
     pub mix: f32,
     /// Keep the wet level near the input's (on by default, as in the plugin).
     pub level_match: bool,
+    /// Output gain after the dry/wet mix, in dB (−24 to +24), as the plugin's Output Gain.
+    pub output_gain_db: f32,
+    /// The preset whose values were applied (`--preset`), by name.
+    pub preset: Option<String>,
     /// The model's raw output: no level match, guard or peak ceiling. Only for comparing a
     /// model with the training code's reference engine; the plugin has no such setting.
     pub raw_model: bool,
@@ -73,6 +83,8 @@ pub struct RenderOptions {
     pub json: bool,
     /// List the model's styles instead of rendering.
     pub list_styles: bool,
+    /// List the presets instead of rendering.
+    pub list_presets: bool,
 }
 
 impl Default for RenderOptions {
@@ -87,6 +99,8 @@ impl Default for RenderOptions {
             pad: (0.5, 0.5),
             mix: 1.0,
             level_match: true,
+            output_gain_db: 0.0,
+            preset: None,
             raw_model: false,
             model: None,
             device: Device::Auto,
@@ -95,6 +109,7 @@ impl Default for RenderOptions {
             keep_latency: false,
             json: false,
             list_styles: false,
+            list_presets: false,
         }
     }
 }
@@ -118,10 +133,30 @@ fn fail<T>(message: impl Into<String>) -> Result<T, RenderError> {
 /// Usage text.
 pub const USAGE: &str = "usage: chameleon-render INPUT.wav OUTPUT.wav [--style NAME] \
 [--style-b NAME --morph 0..1] [--corners BL,BR,TL,TR [--pad X,Y]] [--mix 0..1] \
-[--level-match on|off] [--model FILE.onnx] [--device auto|cpu|gpu] \
-[--block N] [--realtime] [--keep-latency] [--raw-model] [--json]\n       chameleon-render \
---list-styles \
-[--model FILE.onnx] [--json]";
+[--level-match on|off] [--output-gain DB] [--preset NAME|FILE.chpreset] [--model FILE.onnx] \
+[--device auto|cpu|gpu] [--block N] [--realtime] [--keep-latency] [--raw-model] [--json]\n       \
+chameleon-render --list-styles [--model FILE.onnx] [--json]\n       \
+chameleon-render --list-presets [--json]";
+
+/// Style names as `--style` takes them; a preset's slot number becomes `slot:N`.
+fn style_text(style: &StyleRef) -> String {
+    match style {
+        StyleRef::Id(id) => id.clone(),
+        StyleRef::Slot(slot) => format!("{SLOT_PREFIX}{slot}"),
+    }
+}
+
+/// Prefix of a 0-based style slot given as a style name (from a preset).
+const SLOT_PREFIX: &str = "slot:";
+
+fn parse_gain(flag: &str, value: &str) -> Result<f32, RenderError> {
+    match f32::from_str(value) {
+        Ok(v) if (-24.0..=24.0).contains(&v) => Ok(v),
+        _ => fail(format!(
+            "{flag} takes a gain from -24 to 24 dB, not '{value}'"
+        )),
+    }
+}
 
 fn parse_unit(flag: &str, value: &str) -> Result<f32, RenderError> {
     match f32::from_str(value) {
@@ -173,6 +208,12 @@ impl RenderOptions {
                 "--morph" => options.morph = parse_unit(arg, &value(arg)?)?,
                 "--mix" => options.mix = parse_unit(arg, &value(arg)?)?,
                 "--level-match" => options.level_match = parse_switch(arg, &value(arg)?)?,
+                "--output-gain" => options.output_gain_db = parse_gain(arg, &value(arg)?)?,
+                "--preset" => {
+                    let entry = presets::find(&value(arg)?).map_err(|e| RenderError(e.0))?;
+                    options.apply_preset(&entry.preset);
+                }
+                "--list-presets" => options.list_presets = true,
                 "--raw-model" => options.raw_model = true,
                 "--corners" => options.corners = Some(parse_corners(&value(arg)?)?),
                 "--pad" => options.pad = parse_pad(&value(arg)?)?,
@@ -194,9 +235,9 @@ impl RenderOptions {
                 _ => positional.push(PathBuf::from(arg)),
             }
         }
-        if options.list_styles {
+        if options.list_styles || options.list_presets {
             if !positional.is_empty() {
-                return fail("--list-styles takes no input or output file");
+                return fail("--list-styles and --list-presets take no input or output file");
             }
             return Ok(options);
         }
@@ -208,6 +249,29 @@ impl RenderOptions {
         options.input = Some(input);
         options.output = Some(output);
         Ok(options)
+    }
+
+    /// Takes the values `preset` sets: with the XY pad on, its corners and position (style A,
+    /// style B and the morph cleared), else its styles and morph (corners cleared).
+    pub fn apply_preset(&mut self, preset: &Preset) {
+        let p = &preset.params;
+        if p.xy_enabled {
+            self.corners =
+                Some([&p.corner_bl, &p.corner_br, &p.corner_tl, &p.corner_tr].map(style_text));
+            self.pad = (p.pad_x, p.pad_y);
+            self.style = None;
+            self.style_b = None;
+            self.morph = 0.0;
+        } else {
+            self.corners = None;
+            self.style = Some(style_text(&p.style_a));
+            self.style_b = Some(style_text(&p.style_b));
+            self.morph = p.morph;
+        }
+        self.mix = p.mix;
+        self.output_gain_db = p.output_gain;
+        self.level_match = p.level_match;
+        self.preset = Some(preset.name.clone());
     }
 }
 
@@ -359,6 +423,8 @@ impl RenderReport {
             "style_b": self.style.1,
             "morph": options.morph,
             "mix": options.mix,
+            "output_gain_db": options.output_gain_db,
+            "preset": options.preset,
             "level_match": options.level_match && !options.raw_model,
             "raw_model": options.raw_model,
             "corners": options.corners,
@@ -428,6 +494,15 @@ pub fn write_wav(path: &Path, channels: &[Vec<f32>], sample_rate: u32) -> Result
 }
 
 fn style_index(description: &ModelDescription, name: &str) -> Result<usize, RenderError> {
+    if let Some(slot) = name.strip_prefix(SLOT_PREFIX) {
+        return match slot.parse::<usize>() {
+            Ok(i) if i < description.styles.len() => Ok(i),
+            _ => fail(format!(
+                "the preset names style slot {slot}; this model has {} styles",
+                description.styles.len()
+            )),
+        };
+    }
     description.style_index(name).ok_or_else(|| {
         let known: Vec<&str> = description.styles.iter().map(|s| s.id.as_str()).collect();
         RenderError(format!(
@@ -552,6 +627,12 @@ pub fn render(
         progress(position as f64 / total as f64);
     }
     let seconds = began.elapsed().as_secs_f64();
+    if options.output_gain_db != 0.0 {
+        let gain = 10f32.powf(options.output_gain_db / 20.0);
+        for sample in output.iter_mut().flatten() {
+            *sample *= gain;
+        }
+    }
     if !options.keep_latency {
         for channel in &mut output {
             channel.drain(..latency);

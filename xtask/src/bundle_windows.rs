@@ -9,6 +9,7 @@
 //! | `Chameleon.vst3\Contents\x86_64-win\*.dll`          | (inside the VST3 bundle)                  |
 //! | `onnxruntime\*.dll`                                 | `%LOCALAPPDATA%\Chameleon\onnxruntime\`   |
 //! | `models\*.onnx`                                     | `%LOCALAPPDATA%\Chameleon\models\`        |
+//! | `presets\*.chpreset`                                | `%LOCALAPPDATA%\Chameleon\presets\factory\` |
 //! | `chameleon-render.exe`, `chameleon-standalone.exe`  | `%LOCALAPPDATA%\Programs\Chameleon\`      |
 //! | `install.cmd`                                       | run it; `install.cmd /user` installs the plugins per user under `%LOCALAPPDATA%\Programs\Common\` |
 //!
@@ -212,6 +213,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             models += 1;
         }
     }
+    copy_tree(&root.join("assets/presets"), &out.join("presets"))?;
     copy_tree(&root.join("assets/windows"), &out)?;
     println!(
         "Windows bundles in {} ({} ONNX Runtime file(s), {models} model(s)); run install.cmd \

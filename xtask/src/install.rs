@@ -7,6 +7,7 @@
 //! | `Chameleon.vst3`            | `~/.vst3/`                                               |
 //! | `libonnxruntime.so*`        | inside the VST3 bundle, and `~/.local/share/chameleon/onnxruntime/` (where the CLAP finds it) |
 //! | `assets/models/*.onnx`      | `~/.local/share/chameleon/models/`                       |
+//! | `assets/presets/*.chpreset` | `~/.local/share/chameleon/presets/factory/` (user presets go in `presets/`) |
 //! | `chameleon-standalone`      | `~/.local/bin/` (with `--standalone`)                    |
 //!
 //! `$XDG_DATA_HOME` replaces `~/.local/share` when set. ONNX Runtime is fetched into
@@ -192,6 +193,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
 
+    let mut presets = 0;
+    for entry in fs::read_dir(root.join("assets/presets"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "chpreset") {
+            copy_file_into(&path, &data.join("presets/factory"))?;
+            presets += 1;
+        }
+    }
+
     let home = home()?;
     let clap_dir = home.join(".clap");
     let vst3_dir = home.join(".vst3");
@@ -211,7 +225,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!("installed {}", installed_clap.display());
     println!("installed {}", installed_vst3.display());
     println!(
-        "installed {} ONNX Runtime file(s) and {models} model(s) under {}",
+        "installed {} ONNX Runtime file(s), {models} model(s) and {presets} factory preset(s) \
+         under {}",
         libraries.len(),
         data.display()
     );

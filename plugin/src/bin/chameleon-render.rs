@@ -3,10 +3,62 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use chameleon::presets::{factory_presets, presets_in, user_preset_dir, PresetSource};
 use chameleon::render::{
     choose_model, list_styles, read_wav, render, write_wav, RenderError, RenderOptions,
 };
 use indicatif::{ProgressBar, ProgressStyle};
+
+/// `--list-presets`: the factory presets, then the user's, one per line (file, category, name)
+/// or as one JSON object.
+fn print_presets(json: bool) {
+    let mut all = factory_presets();
+    let mut errors = Vec::new();
+    let user_dir = user_preset_dir();
+    if let Some(dir) = &user_dir {
+        let (found, bad) = presets_in(dir);
+        all.extend(found);
+        errors = bad;
+    }
+    let rows: Vec<(String, String, &str, &str, &str)> = all
+        .iter()
+        .map(|e| {
+            let (kind, file) = match &e.source {
+                PresetSource::Factory(file) => ("factory".to_owned(), (*file).to_owned()),
+                PresetSource::User(path) => ("user".to_owned(), path.display().to_string()),
+            };
+            (
+                kind,
+                file,
+                e.preset.category.as_str(),
+                e.preset.name.as_str(),
+                e.preset.description.as_str(),
+            )
+        })
+        .collect();
+    if json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(kind, file, category, name, description)| {
+                serde_json::json!({ "source": kind, "file": file, "category": category,
+                                    "name": name, "description": description })
+            })
+            .collect();
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        println!(
+            "{}",
+            serde_json::json!({ "presets": list, "user_folder": user_dir.map(|d| d.display().to_string()),
+                                "unreadable": errors })
+        );
+    } else {
+        for (kind, file, category, name, _) in &rows {
+            println!("{kind}\t{category}\t{name}\t{file}");
+        }
+        for e in &errors {
+            eprintln!("chameleon-render: warning: {e}");
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,6 +73,10 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> Result<(), RenderError> {
     let options = RenderOptions::parse(args)?;
+    if options.list_presets {
+        print_presets(options.json);
+        return Ok(());
+    }
     // Read the input first, so a bad file is reported before any model is loaded.
     let input = match &options.input {
         Some(path) => Some(read_wav(path)?),

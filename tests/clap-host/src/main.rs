@@ -10,7 +10,8 @@
 //! the output is finite and that parameters act, saves the state into a fresh instance and
 //! compares, feeds random and truncated state bytes expecting a clean refusal, and runs noise,
 //! a drum loop and a loud sweep through the default style with level match on and off,
-//! expecting the level-safety bounds. It prints
+//! expecting the level-safety bounds, and indexes and loads presets through preset discovery
+//! and `clap.preset-load`. It prints
 //! one line per check and exits non-zero if any fails.
 
 use std::process::ExitCode;
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 use chameleon_clap_host::host::{Instance, Session};
 use chameleon_clap_host::level::{LevelCheck, MAX_GAIN_DB};
 use chameleon_clap_host::params::{find, list_params, param_text, param_value, text_value, Param};
+use chameleon_clap_host::presets;
 use chameleon_clap_host::report::Report;
 use chameleon_clap_host::rng::Rng;
 use chameleon_clap_host::state::{load_state, save_state};
@@ -26,6 +28,7 @@ use chameleon_level_check::bounds::Bounds;
 use chameleon_level_check::measure::compare;
 use chameleon_level_check::signals::hostile;
 use clack_extensions::latency::PluginLatency;
+use clack_extensions::preset_discovery::prelude::{Flags, Location};
 use clack_extensions::render::{PluginRender, RenderMode};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
@@ -538,6 +541,145 @@ fn check_level_safety(report: &mut Report, entry: &PluginEntry, params: &[Param]
     }
 }
 
+/// Preset discovery as a preset-browsing host does it, and preset loading through
+/// `clap.preset-load` into an instance that is not processing.
+fn check_presets(
+    report: &mut Report,
+    entry: &PluginEntry,
+    params: &[Param],
+    style_names: &[String],
+) {
+    let (index, found) = match presets::discover(entry) {
+        Ok(result) => result,
+        Err(e) => {
+            report.check(false, format!("preset discovery: {e}"));
+            return;
+        }
+    };
+    report.check(
+        index.extensions.iter().any(|e| e == "chpreset"),
+        format!(
+            "preset discovery declares the .chpreset file type ({:?})",
+            index.extensions
+        ),
+    );
+    report.check(
+        index
+            .locations
+            .iter()
+            .any(|(_, flags, path)| path.is_none() && flags.contains(Flags::IS_FACTORY_CONTENT)),
+        format!(
+            "preset discovery declares the factory presets inside the plugin ({:?})",
+            index.locations
+        ),
+    );
+    report.check(
+        found.errors.is_empty(),
+        format!("preset discovery reports no errors ({:?})", found.errors),
+    );
+    let factory: Vec<_> = found
+        .presets
+        .iter()
+        .filter(|p| {
+            p.flags
+                .is_some_and(|f| f.contains(Flags::IS_FACTORY_CONTENT))
+        })
+        .collect();
+    let in_category = |c: &str| factory.iter().filter(|p| p.category == c).count();
+    report.check(
+        in_category("Styles") >= 9 && in_category("Morphs") >= 1 && in_category("XY Scenes") >= 1,
+        format!(
+            "{} factory presets: {} Styles, {} Morphs, {} XY Scenes",
+            factory.len(),
+            in_category("Styles"),
+            in_category("Morphs"),
+            in_category("XY Scenes")
+        ),
+    );
+    report.check(
+        found.presets.iter().all(|p| {
+            !p.name.is_empty()
+                && !p.description.is_empty()
+                && p.plugin_ids == ["clap:audio.chameleon.style-transfer"]
+                && p.features.len() == 1
+        }),
+        "every preset has a name, a description, a category and Chameleon's plugin ID",
+    );
+    report.check(
+        factory.iter().all(|p| {
+            p.load_key
+                .as_deref()
+                .is_some_and(|k| k.ends_with(".chpreset"))
+        }),
+        "every factory preset has a load key",
+    );
+    let user: Vec<&str> = found
+        .presets
+        .iter()
+        .filter(|p| p.flags.is_some_and(|f| f.contains(Flags::IS_USER_CONTENT)))
+        .map(|p| p.name.as_str())
+        .collect();
+    println!("user presets found: {user:?}");
+
+    let morph = find(params, "Morph").id;
+    let style_a = find(params, "Style A").id;
+    let style_b = find(params, "Style B").id;
+    let xy = find(params, "XY Pad").id;
+    let mix = find(params, "Mix").id;
+    let mut instance = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+    let loaded = presets::load(
+        &mut instance,
+        Location::Plugin,
+        Some(c"strings-to-choir.chpreset"),
+    );
+    instance.poll_main_thread();
+    let values = [morph, style_a, style_b, xy].map(|id| param_value(&mut instance, id));
+    report.check(
+        loaded
+            && values[0].is_some_and(|v| (v - 0.5).abs() < 1e-6)
+            && values[1] != values[2]
+            && values[3] == Some(0.0),
+        format!("loading the factory preset Strings to Choir sets morph 0.5 and two styles ({values:?})"),
+    );
+    let choir_slot = values[2].unwrap_or(-1.0);
+    let loaded = presets::load(
+        &mut instance,
+        Location::Plugin,
+        Some(c"winds-and-organ.chpreset"),
+    );
+    instance.poll_main_thread();
+    let values = [xy, mix].map(|id| param_value(&mut instance, id));
+    report.check(
+        loaded && values[0] == Some(1.0) && values[1].is_some_and(|v| (v - 0.5).abs() < 1e-6),
+        format!("loading the XY scene Winds and Organ turns the pad on at mix 0.5 ({values:?})"),
+    );
+    let refused = !presets::load(
+        &mut instance,
+        Location::Plugin,
+        Some(c"no-such-preset.chpreset"),
+    );
+    report.check(refused, "an unknown load key is refused");
+    let after = param_value(&mut instance, xy);
+    report.check(
+        after == Some(1.0),
+        "a refused preset leaves the parameters as they were",
+    );
+    // The loaded preset works in processing.
+    let session = Session::start(&mut instance, 48_000.0, 512, 2);
+    report.check(session.is_ok(), "the instance activates after preset loads");
+    if let Ok(session) = session {
+        session.stop(&mut instance);
+    }
+    // Style names are the model's once it has run (as after the activation above).
+    if style_names.first().is_some_and(|n| n == "String Ensemble") {
+        let text = param_text(&mut instance, style_b, choir_slot);
+        report.check(
+            text == "Choir Aahs",
+            format!("Strings to Choir's style B is the bundled model's choir ({text})"),
+        );
+    }
+}
+
 fn main() -> ExitCode {
     let Some(path) = std::env::args().nth(1) else {
         eprintln!("usage: chameleon-clap-host PATH.clap");
@@ -584,6 +726,7 @@ fn main() -> ExitCode {
         check_params_act(&mut report, &entry, &params);
         check_state(&mut report, &entry, &params, &mut rng);
         check_swap_under_load(&mut report, &entry);
+        check_presets(&mut report, &entry, &params, &names);
         check_level_safety(&mut report, &entry, &params, &names[0]);
         check_rates_and_blocks(&mut report, &entry, &params, &mut rng);
     }
