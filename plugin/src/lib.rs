@@ -24,6 +24,7 @@ pub mod params;
 pub mod plugin_path;
 pub mod presets;
 pub mod render;
+pub mod state_change;
 pub mod status;
 pub mod style_names;
 

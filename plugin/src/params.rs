@@ -48,6 +48,7 @@ use nice_plug::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model_choice::ModelChoice;
+use crate::state_change::StateChangeNotice;
 use crate::style_names::StyleNames;
 
 /// Smoothing time of the output gain and the bypass glide, in milliseconds.
@@ -194,6 +195,8 @@ pub struct ChameleonParams {
     /// Editor size in logical pixels.
     #[persist = "editor-size"]
     pub editor_size: Arc<EditorSize>,
+    /// Tells the host when the state changed outside the parameters (not a parameter).
+    pub state_change: Arc<StateChangeNotice>,
 
     /// Style at `morph = 0`.
     #[id = "style_a"]
@@ -277,6 +280,7 @@ impl ChameleonParams {
         Self {
             model: Arc::new(ModelSlot::default()),
             editor_size: Arc::new(EditorSize::default()),
+            state_change: Arc::new(StateChangeNotice::default()),
             style_a: style_param("Style A", 0, names),
             style_b: style_param("Style B", 1, names),
             morph: unit_param("Morph", 0.0),

@@ -360,7 +360,7 @@ fn bypass_and_style_choice_go_through_the_host() {
 
 #[test]
 fn a_bad_model_path_is_refused_with_the_reason() {
-    let (_plugin, rig) = plugin();
+    let (plugin, rig) = plugin();
     let mut h = harness(rig);
     frames(&mut h, 2);
     h.state_mut().view.picker_mut().path_text = "/nonexistent/model.onnx".into();
@@ -368,6 +368,34 @@ fn a_bad_model_path_is_refused_with_the_reason() {
     h.get_by_label("Load").click();
     frames(&mut h, 2);
     shows_part(&h, "There is no file at /nonexistent/model.onnx");
+    assert!(
+        !plugin.params.state_change.take(),
+        "a refused path changes nothing the host must save"
+    );
+}
+
+#[test]
+fn choosing_a_model_file_tells_the_host_the_project_changed() {
+    let (plugin, rig) = plugin();
+    let mut h = harness(rig);
+    frames(&mut h, 2);
+    assert!(!plugin.params.state_change.take(), "nothing changed yet");
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../assets/models/chameleon-styles.onnx"
+    );
+    h.state_mut().view.picker_mut().path_text = model.into();
+    frames(&mut h, 1);
+    h.get_by_label("Load").click();
+    frames(&mut h, 2);
+    assert!(plugin
+        .params
+        .model
+        .get()
+        .path
+        .is_some_and(|p| p.ends_with("chameleon-styles.onnx")));
+    assert!(plugin.params.state_change.take(), "the host is told once");
+    assert!(!plugin.params.state_change.take());
 }
 
 #[test]

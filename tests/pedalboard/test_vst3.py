@@ -227,6 +227,24 @@ def main():
     check(abs(fresh.morph - 37.0) < 0.1 and abs(getattr(fresh, gain_key) + 4.5) < 0.06
           and fresh.style_b == names[3],
           f"restored morph {fresh.morph}, gain {getattr(fresh, gain_key)}, style B {fresh.style_b!r}")
+    # Bypass persists through the VST3 state too: saved on, restored on in a fresh instance,
+    # and the restored instance passes the input through.
+    plugin.bypass = "Bypassed"
+    plugin(np.zeros((2, 256), dtype=np.float32), SR, buffer_size=256, reset=False)
+    bypassed_state = plugin.raw_state
+    plugin.bypass = "Not Bypassed"
+    restored = pedalboard.load_plugin(bundle)
+    restored.raw_state = bypassed_state
+    bypass_key = key_of(restored, "Bypass")
+    restored_on = restored.parameters[bypass_key].raw_value
+    yr = restored(x, SR, buffer_size=512, reset=True)
+    err = float(np.max(np.abs(yr[:, tail] - x[:, tail])))
+    check(restored_on > 0.5 and err < 1e-4,
+          f"bypass saved on is restored on through the VST3 state (raw value {restored_on}, "
+          f"passes the input with max error {err:.2e})")
+    restored.raw_state = state
+    check(restored.parameters[bypass_key].raw_value < 0.5,
+          "bypass saved off is restored off over a bypassed instance")
     try:
         fresh.raw_state = b"\x00garbage" * 10
         print("      garbage state accepted without error")

@@ -3,7 +3,8 @@
 //!
 //! The host-facing `clap_plugin` is a copy of the wrapper's, with the same `plugin_data` (the
 //! wrapper, which every nice-plug function finds itself through), so all of nice-plug's
-//! functions work unchanged; only `get_extension` and `destroy` are ours. It is the first field
+//! functions work unchanged; only `get_extension`, `on_main_thread` (which also tells the host
+//! that the project changed, see [`crate::state_change`]) and `destroy` are ours. It is the first field
 //! of [`Instance`], so a `*const clap_plugin` from the host leads back to the instance.
 
 use std::cell::RefCell;
@@ -11,6 +12,7 @@ use std::ffi::{c_char, c_void, CStr};
 use std::sync::Arc;
 
 use clap_sys::ext::preset_load::{CLAP_EXT_PRESET_LOAD, CLAP_EXT_PRESET_LOAD_COMPAT};
+use clap_sys::ext::state::{clap_host_state, CLAP_EXT_STATE};
 use clap_sys::host::clap_host;
 use clap_sys::plugin::clap_plugin;
 use nice_plug::wrapper::clap::Wrapper;
@@ -50,6 +52,7 @@ pub struct Instance {
     inner_get_extension:
         Option<unsafe extern "C" fn(*const clap_plugin, *const c_char) -> *const c_void>,
     inner_destroy: Option<unsafe extern "C" fn(*const clap_plugin)>,
+    inner_on_main_thread: Option<unsafe extern "C" fn(*const clap_plugin)>,
     /// The wrapper (one reference, released by nice-plug's `destroy`).
     wrapper: *const Wrapper<Chameleon>,
     /// The host, for the preset-load callbacks.
@@ -72,14 +75,23 @@ impl Instance {
         // NOTE: as nice-plug's own factory does, one reference is handed to the host side;
         // nice-plug's `destroy` takes it back from `plugin_data`.
         let wrapper = Arc::into_raw(wrapper);
+        if let Some(shared) = &shared {
+            let host = HostPtr(host);
+            shared
+                .params
+                .state_change
+                .connect(Box::new(move || host.request_callback()));
+        }
         let instance = Box::new(Instance {
             plugin: clap_plugin {
                 get_extension: Some(get_extension),
                 destroy: Some(destroy),
+                on_main_thread: Some(on_main_thread),
                 ..inner
             },
             inner_get_extension: inner.get_extension,
             inner_destroy: inner.destroy,
+            inner_on_main_thread: inner.on_main_thread,
             wrapper,
             host,
             shared,
@@ -128,6 +140,62 @@ unsafe extern "C" fn get_extension(plugin: *const clap_plugin, id: *const c_char
         // SAFETY: nice-plug's function, called with a plugin whose `plugin_data` is its wrapper.
         Some(inner) => unsafe { inner(plugin, id) },
         None => std::ptr::null(),
+    }
+}
+
+/// The host pointer, for the thread-safe `request_callback`.
+struct HostPtr(*const clap_host);
+
+// SAFETY: only `request_callback` is called through it, which CLAP marks thread-safe, and the
+// host outlives the plugin (and so the notice holding this).
+unsafe impl Send for HostPtr {}
+// SAFETY: see above.
+unsafe impl Sync for HostPtr {}
+
+impl HostPtr {
+    fn request_callback(&self) {
+        // SAFETY: a valid host (see above); `request_callback` may be called from any thread.
+        if let Some(request) = unsafe { self.0.as_ref() }.and_then(|h| h.request_callback) {
+            // SAFETY: as above.
+            unsafe { request(self.0) };
+        }
+    }
+}
+
+/// Tells the host, on its main thread, that the project changed (`clap_host_state.mark_dirty`).
+///
+/// # Safety
+/// `host` must be a valid `clap_host`; call on the main thread.
+unsafe fn mark_dirty(host: *const clap_host) {
+    // SAFETY: a valid host; `get_extension` returns null or its `clap_host_state`.
+    let Some(get) = (unsafe { host.as_ref() }).and_then(|h| h.get_extension) else {
+        return;
+    };
+    // SAFETY: as above.
+    let state = unsafe { get(host, CLAP_EXT_STATE.as_ptr()) } as *const clap_host_state;
+    // SAFETY: non-null pointers from the host point to its `clap_host_state`.
+    if let Some(mark) = unsafe { state.as_ref() }.and_then(|s| s.mark_dirty) {
+        // SAFETY: on the main thread, as `mark_dirty` requires.
+        unsafe { mark(host) };
+    }
+}
+
+unsafe extern "C" fn on_main_thread(plugin: *const clap_plugin) {
+    if plugin.is_null() {
+        return;
+    }
+    // SAFETY: the host only has plugin pointers from `Instance::create`.
+    let instance = unsafe { Instance::from_plugin(plugin) };
+    if instance
+        .shared()
+        .is_some_and(|shared| shared.params.state_change.take())
+    {
+        // SAFETY: the instance's host, on the main thread (this is `on_main_thread`).
+        unsafe { mark_dirty(instance.host()) };
+    }
+    if let Some(inner) = instance.inner_on_main_thread {
+        // SAFETY: nice-plug's callback, with a plugin whose `plugin_data` is its wrapper.
+        unsafe { inner(plugin) };
     }
 }
 

@@ -86,6 +86,7 @@ fn load(instance: &Instance, preset: &Preset) -> Result<(), PresetError> {
         state.params.insert(id.to_owned(), value);
     }
     wrapper.set_state_object_from_gui(state);
+    shared.params.state_change.mark();
     Ok(())
 }
 

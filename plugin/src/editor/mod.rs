@@ -433,7 +433,7 @@ impl EditorView {
                 status_panel::show_problems(ui, &shared.status);
                 status_panel::show(ui, &shared.status, &mut self.baseline);
                 ui.add_space(6.0);
-                self.picker.show(ui, &shared.params.model, &shared.status);
+                self.picker.show(ui, &shared.params, &shared.status);
             });
     }
 }

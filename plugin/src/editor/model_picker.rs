@@ -11,7 +11,7 @@ use egui::{RichText, Ui};
 
 use super::theme;
 use crate::model_choice::{available_models, model_dirs, ModelChoice, DEFAULT_MODEL_FILE};
-use crate::params::ModelSlot;
+use crate::params::ChameleonParams;
 use crate::status::EngineStatus;
 
 /// Checks a path typed by the user before handing it to the loader.
@@ -87,21 +87,23 @@ impl ModelPicker {
         self.found = available_models();
     }
 
-    /// Records `choice` and waits for the loader's answer.
-    fn choose(&mut self, slot: &ModelSlot, status: &EngineStatus, choice: ModelChoice) {
+    /// Records `choice`, tells the host that the project changed, and waits for the loader's
+    /// answer.
+    fn choose(&mut self, params: &ChameleonParams, status: &EngineStatus, choice: ModelChoice) {
         self.pending = Pending::Loading {
             path: choice.path.clone(),
             builds: status.engine_builds.load(Ordering::Relaxed),
         };
-        slot.choose(choice);
+        params.model.choose(choice);
+        params.state_change.mark();
     }
 
     /// Validates the path field and, if it names a model file, chooses it.
-    pub fn load_typed_path(&mut self, slot: &ModelSlot, status: &EngineStatus) {
+    pub fn load_typed_path(&mut self, params: &ChameleonParams, status: &EngineStatus) {
         match validate_path(&self.path_text) {
             Ok(path) => {
                 self.path_error = None;
-                self.choose(slot, status, ModelChoice::file(&path));
+                self.choose(params, status, ModelChoice::file(&path));
             }
             Err(e) => self.path_error = Some(e),
         }
@@ -125,9 +127,9 @@ impl ModelPicker {
     }
 
     /// Draws the picker.
-    pub fn show(&mut self, ui: &mut Ui, slot: &ModelSlot, status: &EngineStatus) {
+    pub fn show(&mut self, ui: &mut Ui, params: &ChameleonParams, status: &EngineStatus) {
         self.poll(status);
-        let current = slot.get();
+        let current = params.model.get();
         let current_text = match &current.path {
             None => format!("Bundled ({DEFAULT_MODEL_FILE})"),
             Some(p) => file_name(Path::new(p)),
@@ -148,7 +150,7 @@ impl ModelPicker {
                         .clicked()
                         && current.path.is_some()
                     {
-                        self.choose(slot, status, ModelChoice::bundled());
+                        self.choose(params, status, ModelChoice::bundled());
                     }
                     for path in self.found.clone() {
                         let text = path.display().to_string();
@@ -159,7 +161,7 @@ impl ModelPicker {
                             .clicked()
                             && !selected
                         {
-                            self.choose(slot, status, ModelChoice::file(&path));
+                            self.choose(params, status, ModelChoice::file(&path));
                         }
                     }
                     if self.found.is_empty() {
@@ -192,7 +194,7 @@ impl ModelPicker {
             );
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui.button("Load").clicked() || enter {
-                self.load_typed_path(slot, status);
+                self.load_typed_path(params, status);
             }
         });
         let message = if let Some(e) = &self.path_error {

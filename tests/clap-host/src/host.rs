@@ -1,10 +1,11 @@
 //! The host side: callbacks, instances, and an activated processing session.
 
 use std::ffi::CStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 
 use clack_extensions::gui::{GuiSize, HostGui, HostGuiImpl};
+use clack_extensions::state::{HostState, HostStateImpl};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 
@@ -28,6 +29,21 @@ pub struct Shared {
     callback_requested: AtomicBool,
     restart_requested: AtomicBool,
     gui: Mutex<GuiRequests>,
+    /// How often the plugin called `clap_host_state.mark_dirty`.
+    marked_dirty: AtomicU32,
+}
+
+/// Host callbacks tied to the main thread.
+pub struct MainThread<'a> {
+    shared: &'a Shared,
+}
+
+impl<'a> MainThreadHandler<'a> for MainThread<'a> {}
+
+impl HostStateImpl for MainThread<'_> {
+    fn mark_dirty(&self) {
+        self.shared.marked_dirty.fetch_add(1, Ordering::AcqRel);
+    }
 }
 
 impl Shared {
@@ -81,11 +97,12 @@ pub struct TestHost;
 
 impl HostHandlers for TestHost {
     type Shared<'a> = Shared;
-    type MainThread<'a> = ();
+    type MainThread<'a> = MainThread<'a>;
     type AudioProcessor<'a> = ();
 
     fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
         builder.register::<HostGui>();
+        builder.register::<HostState>();
     }
 }
 
@@ -108,8 +125,9 @@ impl Instance {
                 callback_requested: AtomicBool::new(false),
                 restart_requested: AtomicBool::new(false),
                 gui: Mutex::new(GuiRequests::default()),
+                marked_dirty: AtomicU32::new(0),
             },
-            |_| (),
+            |shared| MainThread { shared },
             entry,
             id,
             &info,
@@ -130,6 +148,12 @@ impl Instance {
             s.gui(|g| taken = std::mem::take(g));
             taken
         })
+    }
+
+    /// How often the plugin has told the host that its state changed (`mark_dirty`).
+    pub fn marked_dirty(&mut self) -> u32 {
+        self.plugin
+            .access_shared_handler(|s| s.marked_dirty.load(Ordering::Acquire))
     }
 
     /// Runs the main-thread callback if the plugin asked for one.

@@ -627,12 +627,21 @@ fn check_presets(
     let xy = find(params, "XY Pad").id;
     let mix = find(params, "Mix").id;
     let mut instance = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+    let dirty_before = instance.marked_dirty();
     let loaded = presets::load(
         &mut instance,
         Location::Plugin,
         Some(c"strings-to-choir.chpreset"),
     );
     instance.poll_main_thread();
+    let dirty_after = instance.marked_dirty();
+    report.check(
+        dirty_before == 0 && dirty_after == 1,
+        format!(
+            "a loaded preset tells the host the project changed (mark_dirty {dirty_before} -> \
+             {dirty_after}, on its main thread)"
+        ),
+    );
     let values = [morph, style_a, style_b, xy].map(|id| param_value(&mut instance, id));
     report.check(
         loaded
