@@ -94,11 +94,15 @@ else
     echo "note: no ONNX Runtime in target/onnxruntime (cargo xtask fetch-onnxruntime); the"
     echo "      'with model' runs play the built-in styles"
 fi
-NO_RUNTIME=(env -u CHAMELEON_ORT_DYLIB HOME="$EMPTY_HOME" XDG_DATA_HOME="$EMPTY_HOME/share"
+# (Its own empty data folder: no runtime, and no installed factory presets, so the CLAP's preset
+# discovery offers the copies compiled into the plugin.)
+NO_RUNTIME=(env -u CHAMELEON_ORT_DYLIB HOME="$EMPTY_HOME" XDG_DATA_HOME="$EMPTY_HOME/bare-share"
     CHAMELEON_MODEL_DIR="$ROOT/assets/models")
 
-# A user preset, for the CLAP host's preset-discovery check to find in the user folder.
-mkdir -p "$EMPTY_HOME/share/chameleon/presets"
+# The factory presets installed as `cargo xtask install` does, and a user preset, for the CLAP
+# host's preset-discovery check to find in the data folder.
+mkdir -p "$EMPTY_HOME/share/chameleon/presets" "$EMPTY_HOME/share/chameleon/factory-presets"
+cp "$ROOT"/assets/presets/*.chpreset "$EMPTY_HOME/share/chameleon/factory-presets/"
 cat > "$EMPTY_HOME/share/chameleon/presets/host-test.chpreset" <<'PRESET'
 {"chameleon_preset": 1, "name": "Host Test", "category": "Tests",
  "description": "A user preset for the CLAP host check.", "params": {"mix": 0.5}}
@@ -106,8 +110,10 @@ PRESET
 
 run clap-with-model "${WITH_MODEL[@]}" "$CLAP_HOST" "$BUNDLED/Chameleon.clap"
 expect_reason clap-with-model 'user presets found: \["Host Test"\]'
+expect_reason clap-with-model '([1-9][0-9]* from installed files, 0 inside the plugin)'
 run clap-no-runtime "${NO_RUNTIME[@]}" "$CLAP_HOST" "$BARE/Chameleon.clap"
 expect_reason clap-no-runtime "built-in styles play"
+expect_reason clap-no-runtime '(0 from installed files, [1-9][0-9]* inside the plugin)'
 run clap-alloc-checked "${WITH_MODEL[@]}" "$CLAP_HOST" "$DEBUG_CLAP"
 
 # The editor in the host's window, under a virtual X server whose screen holds the editor at

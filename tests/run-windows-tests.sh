@@ -141,7 +141,7 @@ for f in "$INSTALLED_CLAP" "$INSTALLED_VST3/Chameleon.vst3" "$INSTALLED_VST3/onn
     "$INSTALLED_VST3/DirectML.dll" "$WIN_USER_DIR/Chameleon/onnxruntime/onnxruntime.dll" \
     "$WIN_USER_DIR/Chameleon/onnxruntime/DirectML.dll" \
     "$WIN_USER_DIR/Chameleon/models/chameleon-styles.onnx" \
-    "$WIN_USER_DIR/Chameleon/presets/factory/orchestra-pad.chpreset" \
+    "$WIN_USER_DIR/Chameleon/factory-presets/orchestra-pad.chpreset" \
     "$WIN_USER_DIR/Programs/Chameleon/chameleon-render.exe"; do
     if [[ -f "$f" ]]; then
         pass "installed ${f#"$WINEPREFIX/drive_c/"}"

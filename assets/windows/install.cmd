@@ -32,7 +32,7 @@ call :folder "%DATA%\onnxruntime"
 if errorlevel 1 goto :failed
 call :folder "%DATA%\models"
 if errorlevel 1 goto :failed
-call :folder "%DATA%\presets\factory"
+call :folder "%DATA%\factory-presets"
 if errorlevel 1 goto :failed
 call :folder "%BIN%"
 if errorlevel 1 goto :failed
@@ -47,7 +47,7 @@ if exist "%HERE%onnxruntime" (
 )
 xcopy /i /q /y "%HERE%models\*.onnx" "%DATA%\models\" >nul
 if errorlevel 1 goto :failed
-xcopy /i /q /y "%HERE%presets\*.chpreset" "%DATA%\presets\factory\" >nul
+xcopy /i /q /y "%HERE%presets\*.chpreset" "%DATA%\factory-presets\" >nul
 if errorlevel 1 goto :failed
 if exist "%HERE%chameleon-render.exe" (
     copy /y "%HERE%chameleon-render.exe" "%BIN%\chameleon-render.exe" >nul

@@ -35,7 +35,7 @@ macro_rules! factory {
 }
 
 /// The factory presets, compiled in: (file name, contents). The same files are installed in
-/// `presets/factory/` of the user data folder.
+/// [`factory_preset_dir`].
 pub const FACTORY: &[(&str, &str)] = &[
     factory!("string-ensemble"),
     factory!("solo-violin"),
@@ -343,6 +343,12 @@ pub fn factory_presets() -> Vec<PresetEntry> {
             })
         })
         .collect()
+}
+
+/// The installed copies of the factory presets: `factory-presets/` in the user data folder
+/// (`cargo xtask install` and the Windows `install.cmd` put them there).
+pub fn factory_preset_dir() -> Option<PathBuf> {
+    crate::model_choice::data_dir().map(|d| d.join("factory-presets"))
 }
 
 /// The user preset folder: `presets/` in the user data folder

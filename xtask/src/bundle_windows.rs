@@ -9,7 +9,7 @@
 //! | `Chameleon.vst3\Contents\x86_64-win\*.dll`          | (inside the VST3 bundle)                  |
 //! | `onnxruntime\*.dll`                                 | `%LOCALAPPDATA%\Chameleon\onnxruntime\`   |
 //! | `models\*.onnx`                                     | `%LOCALAPPDATA%\Chameleon\models\`        |
-//! | `presets\*.chpreset`                                | `%LOCALAPPDATA%\Chameleon\presets\factory\` |
+//! | `presets\*.chpreset`                                | `%LOCALAPPDATA%\Chameleon\factory-presets\` |
 //! | `chameleon-render.exe`, `chameleon-standalone.exe`  | `%LOCALAPPDATA%\Programs\Chameleon\`      |
 //! | `install.cmd`                                       | run it; `install.cmd /user` installs the plugins per user under `%LOCALAPPDATA%\Programs\Common\` |
 //!

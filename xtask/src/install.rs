@@ -7,7 +7,7 @@
 //! | `Chameleon.vst3`            | `~/.vst3/`                                               |
 //! | `libonnxruntime.so*`        | inside the VST3 bundle, and `~/.local/share/chameleon/onnxruntime/` (where the CLAP finds it) |
 //! | `assets/models/*.onnx`      | `~/.local/share/chameleon/models/`                       |
-//! | `assets/presets/*.chpreset` | `~/.local/share/chameleon/presets/factory/` (user presets go in `presets/`) |
+//! | `assets/presets/*.chpreset` | `~/.local/share/chameleon/factory-presets/` (user presets go in `presets/`) |
 //! | `chameleon-standalone`      | `~/.local/bin/` (with `--standalone`)                    |
 //!
 //! `$XDG_DATA_HOME` replaces `~/.local/share` when set. ONNX Runtime is fetched into
@@ -201,7 +201,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "chpreset") {
-            copy_file_into(&path, &data.join("presets/factory"))?;
+            copy_file_into(&path, &data.join("factory-presets"))?;
             presets += 1;
         }
     }

@@ -1,10 +1,13 @@
 //! CLAP preset discovery (`clap.preset-discovery-factory/2`): one provider that declares the
-//! `.chpreset` file type, the factory presets (compiled into the plugin, location kind
-//! `PLUGIN`, load key = file name) and the user preset folder (location kind `FILE`), and
-//! reads each preset's name, category and description for the host's browser.
+//! `.chpreset` file type, the factory presets and the user preset folder (location kind `FILE`),
+//! and reads each preset's name, category and description for the host's browser.
+//!
+//! The factory presets are declared as their installed folder (`factory-presets/` in the user
+//! data folder, one preset per file) when it is there, else as the copies compiled into the
+//! plugin (location kind `PLUGIN`, one container whose load keys are the file names).
 
 use std::ffi::{c_char, c_void, CStr, CString};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::ptr;
 
 use clap_sys::factory::preset_discovery::{
@@ -115,11 +118,19 @@ unsafe extern "C" fn init(provider: *const clap_preset_discovery_provider) -> bo
     let Some(declare) = indexer.declare_location else {
         return false;
     };
+    // The factory presets: their installed files when they are there (one preset per file, as
+    // user presets), else the copies compiled into the plugin (one container, by load key).
+    let factory_path =
+        installed_factory_dir().and_then(|d| CString::new(d.to_string_lossy().as_bytes()).ok());
     let factory = clap_preset_discovery_location {
         flags: CLAP_PRESET_DISCOVERY_IS_FACTORY_CONTENT,
         name: c"Chameleon factory presets".as_ptr(),
-        kind: CLAP_PRESET_DISCOVERY_LOCATION_PLUGIN,
-        location: ptr::null(),
+        kind: if factory_path.is_some() {
+            CLAP_PRESET_DISCOVERY_LOCATION_FILE
+        } else {
+            CLAP_PRESET_DISCOVERY_LOCATION_PLUGIN
+        },
+        location: factory_path.as_ref().map_or(ptr::null(), |p| p.as_ptr()),
     };
     // SAFETY: as above; the host copies what it needs during the call.
     if !unsafe { declare(provider.indexer, &factory) } {
@@ -137,6 +148,11 @@ unsafe extern "C" fn init(provider: *const clap_preset_discovery_provider) -> bo
         unsafe { declare(provider.indexer, &user) };
     }
     true
+}
+
+/// The installed factory preset folder, if it holds presets.
+fn installed_factory_dir() -> Option<PathBuf> {
+    presets::factory_preset_dir().filter(|d| !presets::presets_in(d).0.is_empty())
 }
 
 unsafe extern "C" fn destroy(provider: *const clap_preset_discovery_provider) {
@@ -247,17 +263,17 @@ unsafe extern "C" fn get_metadata(
             let path = unsafe { CStr::from_ptr(location) }
                 .to_string_lossy()
                 .into_owned();
-            match Preset::load(Path::new(&path)) {
+            let path = Path::new(&path);
+            let factory = installed_factory_dir().is_some_and(|d| path.starts_with(d));
+            let flags = if factory {
+                CLAP_PRESET_DISCOVERY_IS_FACTORY_CONTENT
+            } else {
+                CLAP_PRESET_DISCOVERY_IS_USER_CONTENT
+            };
+            match Preset::load(path) {
                 Ok(preset) => {
                     // SAFETY: `receiver` is the host's.
-                    unsafe {
-                        describe(
-                            receiver,
-                            &preset,
-                            None,
-                            CLAP_PRESET_DISCOVERY_IS_USER_CONTENT,
-                        )
-                    };
+                    unsafe { describe(receiver, &preset, None, flags) };
                     true
                 }
                 Err(error) => {

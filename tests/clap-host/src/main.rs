@@ -567,9 +567,9 @@ fn check_presets(
         index
             .locations
             .iter()
-            .any(|(_, flags, path)| path.is_none() && flags.contains(Flags::IS_FACTORY_CONTENT)),
+            .any(|(_, flags, _)| flags.contains(Flags::IS_FACTORY_CONTENT)),
         format!(
-            "preset discovery declares the factory presets inside the plugin ({:?})",
+            "preset discovery declares a factory location ({:?})",
             index.locations
         ),
     );
@@ -605,14 +605,21 @@ fn check_presets(
         }),
         "every preset has a name, a description, a category and Chameleon's plugin ID",
     );
+    let from_files = factory.iter().filter(|p| p.file.is_some()).count();
     report.check(
         factory.iter().all(|p| {
-            p.load_key
-                .as_deref()
-                .is_some_and(|k| k.ends_with(".chpreset"))
+            p.file.is_some()
+                || p.load_key
+                    .as_deref()
+                    .is_some_and(|k| k.ends_with(".chpreset"))
         }),
-        "every factory preset has a load key",
+        format!(
+            "every factory preset has a file or a load key ({from_files} from installed files, {} \
+             inside the plugin)",
+            factory.len() - from_files
+        ),
     );
+    let named = |name: &str| found.presets.iter().find(|p| p.name == name).cloned();
     let user: Vec<&str> = found
         .presets
         .iter()
@@ -628,11 +635,7 @@ fn check_presets(
     let mix = find(params, "Mix").id;
     let mut instance = Instance::new(entry, PLUGIN_ID).expect("instantiate");
     let dirty_before = instance.marked_dirty();
-    let loaded = presets::load(
-        &mut instance,
-        Location::Plugin,
-        Some(c"strings-to-choir.chpreset"),
-    );
+    let loaded = named("Strings to Choir").is_some_and(|p| presets::load_found(&mut instance, &p));
     instance.poll_main_thread();
     let dirty_after = instance.marked_dirty();
     report.check(
@@ -651,11 +654,7 @@ fn check_presets(
         format!("loading the factory preset Strings to Choir sets morph 0.5 and two styles ({values:?})"),
     );
     let choir_slot = values[2].unwrap_or(-1.0);
-    let loaded = presets::load(
-        &mut instance,
-        Location::Plugin,
-        Some(c"winds-and-organ.chpreset"),
-    );
+    let loaded = named("Winds and Organ").is_some_and(|p| presets::load_found(&mut instance, &p));
     instance.poll_main_thread();
     let values = [xy, mix].map(|id| param_value(&mut instance, id));
     report.check(

@@ -51,6 +51,8 @@ pub struct FoundPreset {
     pub name: String,
     /// Its load key (for presets inside the plugin).
     pub load_key: Option<String>,
+    /// Its file (for presets in a `FILE` location).
+    pub file: Option<String>,
     /// Plugin IDs it is for, as `abi:id`.
     pub plugin_ids: Vec<String>,
     /// Its flags.
@@ -68,6 +70,8 @@ pub struct FoundPreset {
 pub struct Receiver {
     /// The presets, in order.
     pub presets: Vec<FoundPreset>,
+    /// The file being asked about, if any.
+    file: Option<String>,
     /// Errors the provider reported.
     pub errors: Vec<String>,
 }
@@ -95,6 +99,7 @@ impl MetadataReceiverImpl for Receiver {
         self.presets.push(FoundPreset {
             name: name.map(text).unwrap_or_default(),
             load_key: load_key.map(text),
+            file: self.file.clone(),
             ..FoundPreset::default()
         });
         Ok(())
@@ -159,10 +164,13 @@ pub fn discover(entry: &PluginEntry) -> Result<(Index, Receiver), String> {
     for id in ids {
         let mut provider = Provider::instantiate(Index::default(), entry, &id, &host_info)
             .map_err(|e| format!("provider {id:?} did not start: {e}"))?;
-        provider.get_metadata(Location::Plugin, &mut receiver);
         let locations = provider.indexer().locations.clone();
         for (_, _, path) in &locations {
-            let Some(folder) = path else { continue };
+            let Some(folder) = path else {
+                receiver.file = None;
+                provider.get_metadata(Location::Plugin, &mut receiver);
+                continue;
+            };
             let mut files: Vec<_> = std::fs::read_dir(folder)
                 .into_iter()
                 .flatten()
@@ -172,6 +180,7 @@ pub fn discover(entry: &PluginEntry) -> Result<(Index, Receiver), String> {
                 .collect();
             files.sort();
             for file in files {
+                receiver.file = Some(file.to_string_lossy().into_owned());
                 let path = CString::new(file.to_string_lossy().into_owned()).unwrap_or_default();
                 provider.get_metadata(Location::File { path: &path }, &mut receiver);
             }
@@ -182,6 +191,21 @@ pub fn discover(entry: &PluginEntry) -> Result<(Index, Receiver), String> {
         index.locations.extend(locations);
     }
     Ok((index, receiver))
+}
+
+/// Loads `preset` into `instance` through `clap.preset-load`, from where it was found.
+pub fn load_found(instance: &mut Instance, preset: &FoundPreset) -> bool {
+    let key = preset
+        .load_key
+        .as_ref()
+        .and_then(|k| CString::new(k.as_str()).ok());
+    match &preset.file {
+        Some(file) => {
+            let path = CString::new(file.as_str()).unwrap_or_default();
+            load(instance, Location::File { path: &path }, key.as_deref())
+        }
+        None => load(instance, Location::Plugin, key.as_deref()),
+    }
 }
 
 /// Loads a preset into `instance` through `clap.preset-load`.
