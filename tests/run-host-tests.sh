@@ -26,7 +26,7 @@ if [[ ! -f "$BUNDLED/Chameleon.clap" || ! -d "$BUNDLED/Chameleon.vst3" ]]; then
 fi
 
 echo "== building chameleon-render, the CLAP test host and the allocation-checked debug plugin"
-cargo build -j"$JOBS" --release -p chameleon --bin chameleon-render
+cargo build -j"$JOBS" --release -p chameleon --bin chameleon-render --bin chameleon-presets
 cargo build -j"$JOBS" -p chameleon-clap-host
 # A target folder of its own, so the feature does not flip nice-plug's build for everyone else.
 CARGO_TARGET_DIR="$ROOT/target/alloc-check" \
@@ -60,6 +60,11 @@ rm -f "$BARE"/libonnxruntime* "$BARE"/Chameleon.vst3/Contents/x86_64-linux/libon
 mkdir -p "$BARE/bin"
 cp "$RENDER" "$BARE/bin/"
 
+# The factory presets as VST3 preset files, as `cargo xtask install` writes them.
+rm -rf "$OUT/vst3-presets"
+"$ROOT/target/release/chameleon-presets" vst3 "$OUT/vst3-presets" \
+    --model "$ROOT/assets/models/chameleon-styles.onnx"
+
 FAILED=0
 run() {
     local name="$1"
@@ -87,7 +92,7 @@ expect_reason() {
 }
 
 WITH_MODEL=(env HOME="$EMPTY_HOME" XDG_DATA_HOME="$EMPTY_HOME/share"
-    CHAMELEON_MODEL_DIR="$ROOT/assets/models")
+    CHAMELEON_MODEL_DIR="$ROOT/assets/models" CHAMELEON_VST3_PRESETS="$OUT/vst3-presets")
 if ls "$ROOT"/target/onnxruntime/libonnxruntime.so* > /dev/null 2>&1; then
     WITH_MODEL+=(CHAMELEON_ORT_DYLIB="$ROOT/target/onnxruntime")
 else
@@ -97,7 +102,7 @@ fi
 # (Its own empty data folder: no runtime, and no installed factory presets, so the CLAP's preset
 # discovery offers the copies compiled into the plugin.)
 NO_RUNTIME=(env -u CHAMELEON_ORT_DYLIB HOME="$EMPTY_HOME" XDG_DATA_HOME="$EMPTY_HOME/bare-share"
-    CHAMELEON_MODEL_DIR="$ROOT/assets/models")
+    CHAMELEON_MODEL_DIR="$ROOT/assets/models" CHAMELEON_VST3_PRESETS="$OUT/vst3-presets")
 
 # The factory presets installed as `cargo xtask install` does, and a user preset, for the CLAP
 # host's preset-discovery check to find in the data folder.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Chameleon for Windows, cross-built here and checked under Wine (wine64, no GPU).
 #
-#   tests/run-windows-tests.sh     # env CHAMELEON_WINDOWS_PROFILE=release|dev|... (default release)
+#   tests/run-windows-tests.sh     # env CHAMELEON_WINDOWS_PROFILE=release|dev|... (default
+#                                  # windows-test: release without LTO, see Cargo.toml)
 #
 # 1. `cargo xtask bundle-windows` builds target/bundled/windows/ (CLAP, VST3, chameleon-render.exe,
 #    chameleon-standalone.exe, ONNX Runtime's DirectML build, the models, install.cmd), and the
@@ -30,9 +31,12 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 JOBS="${CARGO_BUILD_JOBS:-2}"
 export CARGO_BUILD_JOBS="$JOBS"
-PROFILE="${CHAMELEON_WINDOWS_PROFILE:-release}"
+PROFILE="${CHAMELEON_WINDOWS_PROFILE:-windows-test}"
 TARGET=x86_64-pc-windows-gnu
-WINE=/usr/lib/wine/wine64
+# Wine, with a home folder of its own: the prefix links the Windows profile's Documents and
+# similar folders into $HOME, and nothing here may write into the real one.
+WINE=(env HOME="$ROOT/target/wine-home" /usr/lib/wine/wine64)
+mkdir -p "$ROOT/target/wine-home"
 TOLERANCE=1e-4
 
 bash scripts/setup-cross.sh
@@ -90,7 +94,7 @@ export WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml="
 unset CHAMELEON_ORT_DYLIB CHAMELEON_MODEL_DIR CHAMELEON_FAULTS
 echo "== Wine prefix $WINEPREFIX"
-"$WINE" wineboot -i > "$OUT/wineboot.log" 2>&1 || true
+"${WINE[@]}" wineboot -i > "$OUT/wineboot.log" 2>&1 || true
 WIN_USER_DIR=$(ls -d "$WINEPREFIX"/drive_c/users/*/AppData/Local 2>/dev/null | grep -v '/Public/' | head -n 1)
 if [[ -z "$WIN_USER_DIR" ]]; then
     fail "Wine created no user profile in $WINEPREFIX (see $OUT/wineboot.log)"
@@ -101,8 +105,10 @@ fi
 # imports: build the stand-in (tests/windows/bcryptprimitives.c) into this prefix only.
 x86_64-w64-mingw32-gcc -O2 -shared -Wl,--kill-at -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
     "$ROOT/tests/windows/bcryptprimitives.c" -ladvapi32
+WIN_PROFILE=$(dirname "$(dirname "$WIN_USER_DIR")")
 # Start from nothing installed: the no-runtime run must find no ONNX Runtime and no model.
 rm -rf "$WIN_USER_DIR/Chameleon" "$WIN_USER_DIR/Programs/Chameleon" "$WIN_USER_DIR/Programs/Common" \
+    "$WIN_PROFILE/Documents/VST3 Presets" \
     "$WINEPREFIX/drive_c/Program Files/Common Files/CLAP" \
     "$WINEPREFIX/drive_c/Program Files/Common Files/VST3"
 
@@ -110,7 +116,7 @@ rm -rf "$WIN_USER_DIR/Chameleon" "$WIN_USER_DIR/Programs/Chameleon" "$WIN_USER_D
 run_wine() {
     local name="$1"
     shift
-    timeout -k 10 900 "$WINE" "$@" > "$OUT/$name.log" 2>&1
+    timeout -k 10 900 "${WINE[@]}" "$@" > "$OUT/$name.log" 2>&1
 }
 
 echo "== CLAP test host under Wine, no ONNX Runtime"
@@ -142,6 +148,7 @@ for f in "$INSTALLED_CLAP" "$INSTALLED_VST3/Chameleon.vst3" "$INSTALLED_VST3/onn
     "$WIN_USER_DIR/Chameleon/onnxruntime/DirectML.dll" \
     "$WIN_USER_DIR/Chameleon/models/chameleon-styles.onnx" \
     "$WIN_USER_DIR/Chameleon/factory-presets/orchestra-pad.chpreset" \
+    "$WIN_PROFILE/Documents/VST3 Presets/Chameleon Audio/Chameleon/Morphs/Strings to Choir.vstpreset" \
     "$WIN_USER_DIR/Programs/Chameleon/chameleon-render.exe"; do
     if [[ -f "$f" ]]; then
         pass "installed ${f#"$WINEPREFIX/drive_c/"}"
@@ -186,7 +193,7 @@ render_pair() {
     if [[ -n "$runtime" ]]; then
         env_args=(CHAMELEON_ORT_DYLIB="$(winpath "$runtime")")
     fi
-    if env "${env_args[@]}" timeout -k 10 900 "$WINE" "$INSTALLED_RENDER" "$(winpath "$DEMO")" \
+    if env "${env_args[@]}" timeout -k 10 900 "${WINE[@]}" "$INSTALLED_RENDER" "$(winpath "$DEMO")" \
         "$(winpath "$OUT/$name-windows.wav")" --json "$@" > "$OUT/$name-windows.json" 2> "$OUT/$name-windows.log"; then
         local provider
         provider=$(grep -o '"provider": *"[^"]*"' "$OUT/$name-windows.json" | head -n 1 || true)

@@ -49,6 +49,10 @@ xcopy /i /q /y "%HERE%models\*.onnx" "%DATA%\models\" >nul
 if errorlevel 1 goto :failed
 xcopy /i /q /y "%HERE%presets\*.chpreset" "%DATA%\factory-presets\" >nul
 if errorlevel 1 goto :failed
+if exist "%HERE%vst3-presets" (
+    xcopy /e /i /q /y "%HERE%vst3-presets" "%USERPROFILE%\Documents\VST3 Presets\Chameleon Audio\Chameleon" >nul
+    if errorlevel 1 goto :failed
+)
 if exist "%HERE%chameleon-render.exe" (
     copy /y "%HERE%chameleon-render.exe" "%BIN%\chameleon-render.exe" >nul
     if errorlevel 1 goto :failed
@@ -60,6 +64,7 @@ if exist "%HERE%chameleon-standalone.exe" (
 echo installed %CLAP_DIR%\Chameleon.clap
 echo installed %VST3_DIR%\Chameleon.vst3
 echo installed ONNX Runtime, the models and the factory presets in %DATA%
+echo installed the VST3 factory presets in %USERPROFILE%\Documents\VST3 Presets\Chameleon Audio\Chameleon
 echo installed chameleon-render.exe and chameleon-standalone.exe in %BIN%
 exit /b 0
 

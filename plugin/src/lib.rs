@@ -27,6 +27,7 @@ pub mod render;
 pub mod state_change;
 pub mod status;
 pub mod style_names;
+pub mod vst3_preset;
 
 use std::num::NonZeroU32;
 use std::sync::atomic::Ordering;

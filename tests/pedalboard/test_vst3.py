@@ -12,6 +12,7 @@ any fails.
 
 import json
 import subprocess
+import os
 import sys
 import wave
 from pathlib import Path
@@ -245,6 +246,24 @@ def main():
     restored.raw_state = state
     check(restored.parameters[bypass_key].raw_value < 0.5,
           "bypass saved off is restored off over a bypassed instance")
+    # Factory presets as .vstpreset files (made by chameleon-presets, as the installer does):
+    # loading one sets what it names. pedalboard's own parameter view is not refreshed by a
+    # preset load, so the result is read through the state, in a fresh instance.
+    preset_dir = os.environ.get("CHAMELEON_VST3_PRESETS")
+    if preset_dir:
+        target = pedalboard.load_plugin(bundle)
+        target.load_preset(str(Path(preset_dir) / "Morphs" / "Strings to Choir.vstpreset"))
+        view = pedalboard.load_plugin(bundle)
+        view.raw_state = target.raw_state
+        check(abs(view.morph - 50.0) < 0.1 and view.style_b != view.style_a and not view.xy_pad,
+              f"the VST3 preset Strings to Choir loads: morph {view.morph}, styles "
+              f"{view.style_a!r} -> {view.style_b!r}")
+        target.load_preset(str(Path(preset_dir) / "XY Scenes" / "Winds and Organ.vstpreset"))
+        view.raw_state = target.raw_state
+        check(view.xy_pad and abs(view.mix - 50.0) < 0.1,
+              f"the VST3 preset Winds and Organ turns the XY pad on at mix {view.mix}")
+        yp = target(x, SR, buffer_size=512, reset=True)
+        check(bool(np.isfinite(yp).all()), "audio through a loaded VST3 preset is finite")
     try:
         fresh.raw_state = b"\x00garbage" * 10
         print("      garbage state accepted without error")

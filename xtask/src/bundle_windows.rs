@@ -10,6 +10,7 @@
 //! | `onnxruntime\*.dll`                                 | `%LOCALAPPDATA%\Chameleon\onnxruntime\`   |
 //! | `models\*.onnx`                                     | `%LOCALAPPDATA%\Chameleon\models\`        |
 //! | `presets\*.chpreset`                                | `%LOCALAPPDATA%\Chameleon\factory-presets\` |
+//! | `vst3-presets\CATEGORY\*.vstpreset`                 | `Documents\VST3 Presets\Chameleon Audio\Chameleon\` |
 //! | `chameleon-render.exe`, `chameleon-standalone.exe`  | `%LOCALAPPDATA%\Programs\Chameleon\`      |
 //! | `install.cmd`                                       | run it; `install.cmd /user` installs the plugins per user under `%LOCALAPPDATA%\Programs\Common\` |
 //!
@@ -214,6 +215,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     copy_tree(&root.join("assets/presets"), &out.join("presets"))?;
+    crate::vst3_presets::write(&root, true, &out.join("vst3-presets"), true)?;
     copy_tree(&root.join("assets/windows"), &out)?;
     println!(
         "Windows bundles in {} ({} ONNX Runtime file(s), {models} model(s)); run install.cmd \

@@ -8,6 +8,7 @@
 //! | `libonnxruntime.so*`        | inside the VST3 bundle, and `~/.local/share/chameleon/onnxruntime/` (where the CLAP finds it) |
 //! | `assets/models/*.onnx`      | `~/.local/share/chameleon/models/`                       |
 //! | `assets/presets/*.chpreset` | `~/.local/share/chameleon/factory-presets/` (user presets go in `presets/`) |
+//! | the same, as `.vstpreset`   | `~/.vst3/presets/Chameleon Audio/Chameleon/CATEGORY/`    |
 //! | `chameleon-standalone`      | `~/.local/bin/` (with `--standalone`)                    |
 //!
 //! `$XDG_DATA_HOME` replaces `~/.local/share` when set. ONNX Runtime is fetched into
@@ -25,6 +26,8 @@ use crate::files::{copy_file_into, copy_tree, workspace_root};
 const BUNDLE: &str = "Chameleon";
 /// Package that holds the plugin.
 const PACKAGE: &str = "chameleon";
+/// The plugin's folder under a VST3 preset root (vendor, then plugin name).
+pub const VST3_PRESET_FOLDER: &str = "presets/Chameleon Audio/Chameleon";
 
 /// Options of `cargo xtask install`.
 struct Options {
@@ -222,8 +225,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let installed_vst3 = vst3_dir.join(format!("{BUNDLE}.vst3"));
     replace_tree(&vst3, &installed_vst3)?;
+    // The factory presets as .vstpreset files, in the standard VST3 user preset folder.
+    let vst3_presets = vst3_dir.join(VST3_PRESET_FOLDER);
+    crate::vst3_presets::write(&root, options.release, &vst3_presets, false)?;
     println!("installed {}", installed_clap.display());
     println!("installed {}", installed_vst3.display());
+    println!(
+        "installed the VST3 factory presets in {}",
+        vst3_presets.display()
+    );
     println!(
         "installed {} ONNX Runtime file(s), {models} model(s) and {presets} factory preset(s) \
          under {}",

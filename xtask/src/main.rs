@@ -13,6 +13,7 @@ mod bundle_windows;
 mod fetch_onnxruntime;
 mod files;
 mod install;
+mod vst3_presets;
 
 use std::process::ExitCode;
 
