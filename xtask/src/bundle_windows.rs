@@ -27,6 +27,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::cargo::run_cargo;
 use crate::fetch_onnxruntime::WINDOWS_DIRECTML_DIR;
 use crate::files::{copy_file, copy_tree, workspace_root};
 
@@ -116,26 +117,17 @@ fn check_toolchain() -> Result<(), String> {
 }
 
 fn cargo_build(root: &Path, profile: &str, extra: &[&str]) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(&cargo)
-        .args([
-            "build",
-            "--target",
-            TARGET,
-            "--profile",
-            profile,
-            "-p",
-            PACKAGE,
-        ])
-        .args(extra)
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("could not run {cargo}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the Windows build failed ({status})"))
-    }
+    let mut args = vec![
+        "build",
+        "--target",
+        TARGET,
+        "--profile",
+        profile,
+        "-p",
+        PACKAGE,
+    ];
+    args.extend_from_slice(extra);
+    run_cargo(root, &args)
 }
 
 /// The DirectML build's files in `target/onnxruntime/windows/directml/`.

@@ -18,8 +18,8 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use crate::cargo::run_cargo;
 use crate::files::{copy_file_into, copy_tree, workspace_root};
 
 /// Bundle name (see `bundler.toml`).
@@ -70,20 +70,6 @@ fn data_dir() -> Result<PathBuf, String> {
         return Ok(PathBuf::from(dir).join("chameleon"));
     }
     Ok(home()?.join(".local/share/chameleon"))
-}
-
-fn run_cargo(root: &Path, args: &[&str]) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(&cargo)
-        .args(args)
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("could not run {cargo}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
-    }
 }
 
 /// Replaces the folder `to` with a copy of `from`.

@@ -10,6 +10,7 @@
 //! - everything else (`bundle chameleon --release`, ...) goes to `nice_plug_xtask`.
 
 mod bundle_windows;
+mod cargo;
 mod fetch_onnxruntime;
 mod files;
 mod install;
