@@ -3,11 +3,13 @@
 //! found in the user folder.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chameleon::presets::{Preset, StyleRef, FACTORY};
 
-const RENDER: &str = env!("CARGO_BIN_EXE_chameleon-render");
+#[path = "common/render_run.rs"]
+mod render_run;
+use render_run::{json, run_with_data_home};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -26,23 +28,8 @@ fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs the renderer with `data_home` as the user data folder's parent.
 fn run(args: &[&str], data_home: &Path) -> Output {
-    Command::new(RENDER)
-        .args(args)
-        .env("CHAMELEON_MODEL_DIR", "/nonexistent")
-        .env("XDG_DATA_HOME", data_home)
-        .output()
-        .expect("chameleon-render runs")
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    assert!(
-        output.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("one JSON object on stdout")
+    run_with_data_home(args, data_home)
 }
 
 /// A short stereo test input: two tones and a little noise.

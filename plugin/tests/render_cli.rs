@@ -1,9 +1,11 @@
 //! `chameleon-render` end to end: the binary, real WAV files, its stable interface.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-const RENDER: &str = env!("CARGO_BIN_EXE_chameleon-render");
+#[path = "common/render_run.rs"]
+mod render_run;
+use render_run::{json, run_with_data_home};
 
 fn scratch_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("chameleon-render-{name}-{}", std::process::id()));
@@ -32,22 +34,7 @@ fn write_noise(path: &Path, channels: u16, frames: usize, rate: u32) -> Vec<Vec<
 }
 
 fn run(args: &[&str]) -> Output {
-    // No installed model or runtime may change what these tests see.
-    Command::new(RENDER)
-        .args(args)
-        .env("CHAMELEON_MODEL_DIR", "/nonexistent")
-        .env("XDG_DATA_HOME", "/nonexistent")
-        .output()
-        .expect("chameleon-render runs")
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    assert!(
-        output.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("one JSON object on stdout")
+    run_with_data_home(args, Path::new("/nonexistent"))
 }
 
 #[test]
