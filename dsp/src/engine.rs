@@ -4,14 +4,15 @@
 //! # Latency
 //!
 //! A hop's samples are analysed once the hop is complete; the frame is due back from the worker
-//! `budget_hops` hops later; its resynthesised samples are finished then and played out during
-//! the following hop. The total is
+//! `budget_hops` hops later; the last `synthesis_len` samples of its resynthesis complete the
+//! oldest hop of the overlap-add, which is played out during the following hop. The total is
 //!
 //! ```text
-//! latency = fft_size + budget_hops × hop + model_extra_latency
+//! latency = synthesis_len + budget_hops × hop + model_extra_latency
 //! ```
 //!
-//! samples, and the dry path is delayed by the same amount.
+//! samples (`synthesis_len` is the FFT size for the symmetric window pair), and the dry path
+//! is delayed by the same amount. [`crate::latency_mode`] chooses the geometry and budget.
 //!
 //! # Deadline policy
 //!
@@ -44,6 +45,7 @@ use crate::frame::{Frame, FrameStatus};
 use crate::frame_queue::{frame_queue, AudioEnd};
 use crate::geometry::{GeometryError, StftGeometry, MAX_CHANNELS};
 use crate::hop_gain::HopGain;
+use crate::latency_mode::{budget_hops, LatencyMode, MAX_BUDGETED_BLOCK};
 use crate::level_guard::{hop_energy, LevelGuard};
 use crate::level_match::LevelMatch;
 use crate::model::{FrameModel, ModelDescription, ModelError};
@@ -53,8 +55,7 @@ use crate::stats::EngineStats;
 use crate::stft::StftAnalyzer;
 use crate::worker::Worker;
 
-/// Most hops of worker budget an engine accepts.
-pub const MAX_BUDGET_HOPS: usize = 64;
+pub use crate::latency_mode::MAX_BUDGET_HOPS;
 
 /// Whether the audio side may wait for the worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +103,8 @@ pub struct EngineConfig {
 
 impl EngineConfig {
     /// A real-time configuration whose budget covers host blocks up to `max_block` samples
-    /// plus one hop of margin (host blocks above 2048 samples are budgeted as 2048).
+    /// in whole hops (host blocks above 2048 samples are budgeted as 2048), with `geometry`
+    /// as given.
     pub fn realtime(
         sample_rate: f32,
         channels: usize,
@@ -121,16 +123,31 @@ impl EngineConfig {
         }
     }
 
+    /// A real-time configuration in latency mode `mode` for a model whose window at the host
+    /// rate is `model` (see [`LatencyMode::plan`]).
+    pub fn for_mode(
+        mode: LatencyMode,
+        sample_rate: f32,
+        channels: usize,
+        model: StftGeometry,
+        max_block: usize,
+    ) -> Result<Self, GeometryError> {
+        let (geometry, budget) = mode.plan(model, sample_rate, max_block)?;
+        let mut config = Self::realtime(sample_rate, channels, geometry, max_block);
+        config.budget_hops = budget;
+        Ok(config)
+    }
+
     /// Total latency, in samples, for a model adding `model_extra` samples.
     pub fn latency_samples(&self, model_extra: usize) -> usize {
-        self.geometry.fft_size + self.budget_hops * self.geometry.hop + model_extra
+        self.geometry.synthesis_len + self.budget_hops * self.geometry.hop + model_extra
     }
 }
 
-/// Worker budget in hops for host blocks of up to `max_block` samples: enough hops to cover one
-/// block (capped at 2048 samples) plus one hop of margin, at most [`MAX_BUDGET_HOPS`].
+/// Worker budget in hops for host blocks of up to `max_block` samples: one block (capped at
+/// 2048 samples) in whole hops, at least one and at most [`MAX_BUDGET_HOPS`].
 pub fn budget_for_block(max_block: usize, hop: usize) -> usize {
-    (max_block.clamp(1, 2048).div_ceil(hop.max(1)) + 1).min(MAX_BUDGET_HOPS)
+    budget_hops(max_block.clamp(1, MAX_BUDGETED_BLOCK), hop)
 }
 
 /// Gain below which a hop counts as limited in [`EngineStats::limited_frames`] (−0.1 dB).
@@ -217,6 +234,7 @@ impl Engine {
     /// Prepares `model` for `config` and starts the worker.
     pub fn new(config: EngineConfig, mut model: Box<dyn FrameModel>) -> Result<Self, EngineError> {
         let geometry = StftGeometry::new(config.geometry.fft_size, config.geometry.hop)
+            .and_then(|g| g.with_synthesis_len(config.geometry.synthesis_len))
             .map_err(EngineError::Geometry)?;
         if config.channels == 0 || config.channels > MAX_CHANNELS {
             return Err(EngineError::Geometry(GeometryError::Channels(
@@ -293,7 +311,7 @@ impl Engine {
         })
     }
 
-    /// Total latency in samples: `fft_size + budget_hops × hop + model extra latency`.
+    /// Total latency in samples: `synthesis_len + budget_hops × hop + model extra latency`.
     pub fn latency_samples(&self) -> usize {
         self.latency
     }
@@ -567,11 +585,13 @@ impl Engine {
     /// samples it will play beside.
     fn keep_level_safe(&mut self) {
         let matched = self.smoothed.level_match;
-        let StftGeometry { fft_size, hop } = self.config.geometry;
+        let StftGeometry {
+            hop, synthesis_len, ..
+        } = self.config.geometry;
         let dry = self.mixer.upcoming_energy(hop);
         self.limiter
             .push_played_peak(self.mixer.upcoming_peak(0, hop));
-        let ahead_peak = self.mixer.upcoming_peak(hop, fft_size - hop);
+        let ahead_peak = self.mixer.upcoming_peak(hop, synthesis_len - hop);
         let finished = self.synthesis.finished_mut();
         let wet = hop_energy(finished);
         let level = self.level_match.gain(dry, wet, matched);

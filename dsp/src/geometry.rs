@@ -11,14 +11,19 @@ pub const MAX_BLOCK_SIZE: usize = 16384;
 /// Most channels one engine processes.
 pub const MAX_CHANNELS: usize = 8;
 
-/// FFT size and hop of the streaming STFT.
+/// FFT size, hop and synthesis span of the streaming STFT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StftGeometry {
-    /// Window and FFT length, in samples. Even, divisible by 4, within
+    /// Analysis window and FFT length, in samples. Even, divisible by 4, within
     /// [`MIN_FFT_SIZE`]..=[`MAX_FFT_SIZE`].
     pub fft_size: usize,
-    /// Distance between frame starts, in samples: `fft_size / 2` or `fft_size / 4`.
+    /// Distance between frame starts, in samples: `fft_size / 2`, `/ 4` or `/ 8`.
     pub hop: usize,
+    /// Length of the synthesis window, in samples: the last `synthesis_len` samples of each
+    /// frame are resynthesised. `fft_size` for the symmetric window pair; shorter spans make
+    /// a low-delay pair (see [`crate::low_delay_window`]). A multiple of `hop`, at least
+    /// `2 × hop`. The algorithmic delay of the STFT is `synthesis_len` samples.
+    pub synthesis_len: usize,
 }
 
 /// Why a geometry or engine configuration was refused.
@@ -26,8 +31,14 @@ pub struct StftGeometry {
 pub enum GeometryError {
     /// The FFT size is outside the supported range or not divisible by 4.
     FftSize(usize),
-    /// The hop is neither half nor a quarter of the FFT size.
+    /// The hop is not half, a quarter or an eighth of the FFT size.
     Hop { fft_size: usize, hop: usize },
+    /// The synthesis span is not a multiple of the hop between `2 × hop` and the FFT size.
+    SynthesisLen {
+        fft_size: usize,
+        hop: usize,
+        len: usize,
+    },
     /// The channel count is zero or above [`MAX_CHANNELS`].
     Channels(usize),
     /// The sample rate is not finite and positive.
@@ -44,9 +55,16 @@ impl fmt::Display for GeometryError {
             ),
             GeometryError::Hop { fft_size, hop } => write!(
                 f,
-                "hop {hop} is not supported for FFT size {fft_size} (use {} or {})",
+                "hop {hop} is not supported for FFT size {fft_size} (use {}, {} or {})",
                 fft_size / 2,
-                fft_size / 4
+                fft_size / 4,
+                fft_size / 8
+            ),
+            GeometryError::SynthesisLen { fft_size, hop, len } => write!(
+                f,
+                "a synthesis window of {len} samples is not supported for FFT size {fft_size} \
+                 and hop {hop} (use a multiple of {hop} from {} to {fft_size})",
+                2 * hop
             ),
             GeometryError::Channels(n) => {
                 write!(f, "{n} channels is not supported (1..={MAX_CHANNELS})")
@@ -59,15 +77,42 @@ impl fmt::Display for GeometryError {
 impl std::error::Error for GeometryError {}
 
 impl StftGeometry {
-    /// Checks and builds a geometry.
+    /// Checks and builds a geometry with the symmetric window pair (`synthesis_len =
+    /// fft_size`).
     pub fn new(fft_size: usize, hop: usize) -> Result<Self, GeometryError> {
         if !(MIN_FFT_SIZE..=MAX_FFT_SIZE).contains(&fft_size) || !fft_size.is_multiple_of(4) {
             return Err(GeometryError::FftSize(fft_size));
         }
-        if hop != fft_size / 2 && hop != fft_size / 4 {
+        if hop == 0 || ![2, 4, 8].contains(&(fft_size / hop)) || !fft_size.is_multiple_of(hop) {
             return Err(GeometryError::Hop { fft_size, hop });
         }
-        Ok(Self { fft_size, hop })
+        Ok(Self {
+            fft_size,
+            hop,
+            synthesis_len: fft_size,
+        })
+    }
+
+    /// The same analysis with a synthesis window of `len` samples (checked).
+    pub fn with_synthesis_len(self, len: usize) -> Result<Self, GeometryError> {
+        let Self { fft_size, hop, .. } = self;
+        if len < 2 * hop || len > fft_size || !len.is_multiple_of(hop) {
+            return Err(GeometryError::SynthesisLen { fft_size, hop, len });
+        }
+        Ok(Self {
+            synthesis_len: len,
+            ..self
+        })
+    }
+
+    /// The same analysis window with a hop of `hop` samples (checked), symmetric synthesis.
+    pub fn with_hop(self, hop: usize) -> Result<Self, GeometryError> {
+        Self::new(self.fft_size, hop)
+    }
+
+    /// Whether analysis and synthesis use the same (symmetric) window.
+    pub fn is_symmetric(&self) -> bool {
+        self.synthesis_len == self.fft_size
     }
 
     /// Number of spectrum bins, `fft_size / 2 + 1`.
@@ -123,6 +168,7 @@ impl Default for StftGeometry {
         Self {
             fft_size: 1024,
             hop: 256,
+            synthesis_len: 1024,
         }
     }
 }
@@ -135,7 +181,10 @@ mod tests {
     fn accepts_supported_geometries_and_refuses_others() {
         assert!(StftGeometry::new(1024, 256).is_ok());
         assert!(StftGeometry::new(4096, 2048).is_ok());
+        assert!(StftGeometry::new(1024, 128).is_ok());
         assert!(StftGeometry::new(600, 150).is_ok());
+        assert!(StftGeometry::new(600, 75).is_ok());
+        assert!(StftGeometry::new(1020, 127).is_err());
         assert_eq!(
             StftGeometry::new(1024, 300),
             Err(GeometryError::Hop {
@@ -151,6 +200,26 @@ mod tests {
             StftGeometry::new(1022, 511),
             Err(GeometryError::FftSize(1022))
         );
+    }
+
+    #[test]
+    fn synthesis_spans_are_multiples_of_the_hop_from_two_hops_to_the_window() {
+        let g = StftGeometry::new(1024, 128).unwrap();
+        assert!(g.is_symmetric());
+        for len in [256, 384, 512, 1024] {
+            assert_eq!(g.with_synthesis_len(len).unwrap().synthesis_len, len);
+        }
+        for len in [0, 128, 300, 1152] {
+            assert_eq!(
+                g.with_synthesis_len(len),
+                Err(GeometryError::SynthesisLen {
+                    fft_size: 1024,
+                    hop: 128,
+                    len
+                })
+            );
+        }
+        assert!(!g.with_synthesis_len(256).unwrap().is_symmetric());
     }
 
     #[test]

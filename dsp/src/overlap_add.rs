@@ -1,4 +1,7 @@
 //! Overlap-add resynthesis: inverse FFT, synthesis window and accumulation, one hop at a time.
+//!
+//! Only the last `synthesis_len` samples of each inverse transform are windowed and added
+//! (all of them for the symmetric window pair; see [`crate::low_delay_window`]).
 
 use std::sync::Arc;
 
@@ -6,17 +9,18 @@ use realfft::num_complex::Complex32;
 use realfft::{ComplexToReal, RealFftPlanner};
 
 use crate::geometry::StftGeometry;
-use crate::window;
+use crate::{low_delay_window, window};
 
 /// Streaming resynthesis for a fixed channel count and geometry. Allocates only in
 /// [`OverlapAdd::new`].
 pub struct OverlapAdd {
     geometry: StftGeometry,
-    /// Per channel: the running overlap-add sum over the next `fft_size` output samples.
+    /// Per channel: the running overlap-add sum over the next `synthesis_len` output samples.
     accumulator: Vec<Vec<f32>>,
     /// Per channel: the hop of finished output samples, read while the next hop comes in.
     ready: Vec<Vec<f32>>,
-    /// Synthesis window with the inverse-FFT scale and overlap-add gain folded in.
+    /// Synthesis window (`synthesis_len` values) with the inverse-FFT scale and overlap-add gain
+    /// folded in.
     scaled_window: Vec<f32>,
     ifft: Arc<dyn ComplexToReal<f32>>,
     ifft_input: Vec<Complex32>,
@@ -28,16 +32,18 @@ impl OverlapAdd {
     /// Plans the inverse FFT and allocates the buffers for `channels` channels.
     pub fn new(geometry: StftGeometry, channels: usize) -> Self {
         let n = geometry.fft_size;
+        let len = geometry.synthesis_len;
         let ifft = RealFftPlanner::<f32>::new().plan_fft_inverse(n);
         let scratch = ifft.make_scratch_vec();
-        let w = window::sqrt_hann(n);
-        let gain = window::overlap_add_gain(&w, &w, geometry.hop)
-            .expect("a checked StftGeometry always overlap-adds to a constant");
+        let w = low_delay_window::synthesis_window(n, len);
+        let gain =
+            window::overlap_add_gain(&low_delay_window::analysis_tail(n, len), &w, geometry.hop)
+                .expect("a checked StftGeometry always overlap-adds to a constant");
         let scale = gain / n as f64;
         let scaled_window = w.iter().map(|&x| (x as f64 * scale) as f32).collect();
         Self {
             geometry,
-            accumulator: vec![vec![0.0; n]; channels],
+            accumulator: vec![vec![0.0; len]; channels],
             ready: vec![vec![0.0; geometry.hop]; channels],
             scaled_window,
             ifft,
@@ -67,11 +73,8 @@ impl OverlapAdd {
                 )
                 .is_ok()
             {
-                for ((a, &y), &w) in acc
-                    .iter_mut()
-                    .zip(&self.ifft_output)
-                    .zip(&self.scaled_window)
-                {
+                let tail = &self.ifft_output[self.geometry.fft_size - acc.len()..];
+                for ((a, &y), &w) in acc.iter_mut().zip(tail).zip(&self.scaled_window) {
                     *a += y * w;
                 }
             }

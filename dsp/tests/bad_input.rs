@@ -142,6 +142,7 @@ fn invalid_configurations_are_refused_with_a_reason() {
                 geometry: StftGeometry {
                     fft_size: 1 << 20,
                     hop: 1 << 18,
+                    synthesis_len: 1 << 20,
                 },
                 ..base
             },
@@ -152,10 +153,22 @@ fn invalid_configurations_are_refused_with_a_reason() {
                 geometry: StftGeometry {
                     fft_size: 1024,
                     hop: 100,
+                    synthesis_len: 1024,
                 },
                 ..base
             },
             "hop",
+        ),
+        (
+            EngineConfig {
+                geometry: StftGeometry {
+                    fft_size: 1024,
+                    hop: 128,
+                    synthesis_len: 200,
+                },
+                ..base
+            },
+            "synthesis window",
         ),
     ];
     for (config, expected) in cases {

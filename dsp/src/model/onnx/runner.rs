@@ -34,14 +34,26 @@ pub struct OnnxModel {
 }
 
 /// Buffers sized for one engine geometry and channel count; allocated in `prepare`.
+///
+/// # Phases
+///
+/// An engine whose hop is shorter than the model's (the Live latency mode) analyses
+/// `phases = model hop / engine hop` frames per model hop. The model must still see frames one
+/// model hop apart, so the runner keeps one feature history and one recurrent state per phase:
+/// frame `seq` runs in phase `seq mod phases`, exactly as the model would run on that phase's
+/// frames alone.
 struct Prepared {
     channels: usize,
     map: BinMap,
-    /// `[channels, context, model_bins]`: feature history, oldest frame first.
+    /// Interleaved model chains, `model hop / engine hop` (1 when the hops agree).
+    phases: usize,
+    /// The phase of the frame being processed.
+    phase: usize,
+    /// `[phases, channels, context, model_bins]`: feature history, oldest frame first.
     features: Vec<f32>,
     /// `[channels, n_styles]`.
     style: Vec<f32>,
-    /// `[channels, state_size]`.
+    /// `[phases, channels, state_size]`.
     recurrent: Vec<f32>,
     /// `[channels, model_bins]`: this hop's input magnitudes on the model axis.
     model_mag: Vec<f32>,
@@ -118,6 +130,21 @@ impl Prepared {
     }
 }
 
+/// How many engine hops make one model hop (see [`Prepared`]'s phases), for a model made for
+/// `model` running in an engine of geometry `engine` (FFT sizes scaled by the rate ratio).
+fn phases(model: StftGeometry, engine: StftGeometry) -> Result<usize, ModelError> {
+    // The model's hop measured in engine samples: the same share of the analysis window.
+    let model_hop = model.hop * engine.fft_size;
+    let engine_hop = engine.hop * model.fft_size;
+    if engine_hop == 0 || !model_hop.is_multiple_of(engine_hop) {
+        return Err(ModelError(format!(
+            "the engine's hop ({} of {} samples) does not divide the model's ({} of {})",
+            engine.hop, engine.fft_size, model.hop, model.fft_size
+        )));
+    }
+    Ok(model_hop / engine_hop)
+}
+
 fn ort_error(e: ort::Error) -> ModelError {
     ModelError(format!("ONNX Runtime: {e}"))
 }
@@ -133,11 +160,14 @@ fn infer(session: &mut Session, meta: &ModelMetadata, p: &mut Prepared) -> Resul
     } else {
         (1, p.channels)
     };
+    let features_base = p.phase * p.channels * ctx * bins;
+    let state_base = p.phase * p.channels * state;
     for g in 0..groups {
         let rows = g * batch..(g + 1) * batch;
         let features = TensorRef::from_array_view((
             [batch, ctx, bins],
-            &p.features[rows.start * ctx * bins..rows.end * ctx * bins],
+            &p.features
+                [features_base + rows.start * ctx * bins..features_base + rows.end * ctx * bins],
         ))
         .map_err(ort_error)?;
         let style = TensorRef::from_array_view((
@@ -152,36 +182,37 @@ fn infer(session: &mut Session, meta: &ModelMetadata, p: &mut Prepared) -> Resul
         if state > 0 {
             let s = TensorRef::from_array_view((
                 [batch, state],
-                &p.recurrent[rows.start * state..rows.end * state],
+                &p.recurrent[state_base + rows.start * state..state_base + rows.end * state],
             ))
             .map_err(ort_error)?;
             inputs.push((Cow::Borrowed(INPUT_STATE), s.into()));
         }
         let outputs = session.run(inputs).map_err(ort_error)?;
-        let copy = |name: &str, width: usize, dest: &mut [f32]| -> Result<(), ModelError> {
-            let value = outputs
-                .get(name)
-                .ok_or_else(|| ModelError(format!("the model returned no `{name}`")))?;
-            let (shape, data) = value.try_extract_tensor::<f32>().map_err(ort_error)?;
-            if shape.len() != 2 || shape[0] != batch as i64 || shape[1] != width as i64 {
-                return Err(ModelError(format!(
-                    "`{name}` came back with shape {:?}, expected [{batch}, {width}]",
-                    &shape[..]
-                )));
-            }
-            dest[rows.start * width..rows.end * width].copy_from_slice(data);
-            Ok(())
-        };
+        let copy =
+            |name: &str, width: usize, base: usize, dest: &mut [f32]| -> Result<(), ModelError> {
+                let value = outputs
+                    .get(name)
+                    .ok_or_else(|| ModelError(format!("the model returned no `{name}`")))?;
+                let (shape, data) = value.try_extract_tensor::<f32>().map_err(ort_error)?;
+                if shape.len() != 2 || shape[0] != batch as i64 || shape[1] != width as i64 {
+                    return Err(ModelError(format!(
+                        "`{name}` came back with shape {:?}, expected [{batch}, {width}]",
+                        &shape[..]
+                    )));
+                }
+                dest[base + rows.start * width..base + rows.end * width].copy_from_slice(data);
+                Ok(())
+            };
         match meta.output {
-            OutputKind::Mask => copy("mask", bins, &mut p.primary)?,
-            OutputKind::Magnitude => copy("magnitude", bins, &mut p.primary)?,
+            OutputKind::Mask => copy("mask", bins, 0, &mut p.primary)?,
+            OutputKind::Magnitude => copy("magnitude", bins, 0, &mut p.primary)?,
             OutputKind::MaskNoise => {
-                copy("mask", bins, &mut p.primary)?;
-                copy("noise", bins, &mut p.noise)?;
+                copy("mask", bins, 0, &mut p.primary)?;
+                copy("noise", bins, 0, &mut p.noise)?;
             }
         }
         if state > 0 {
-            copy(OUTPUT_STATE, state, &mut p.recurrent)?;
+            copy(OUTPUT_STATE, state, state_base, &mut p.recurrent)?;
         }
     }
     Ok(())
@@ -221,11 +252,14 @@ impl FrameModel for OnnxModel {
         let mb = map.model_bins();
         let eb = map.engine_bins();
         let meta = &self.meta;
+        let phases = phases(meta.geometry, geometry)?;
         let mut prepared = Prepared {
             channels,
-            features: vec![0.0; channels * meta.context_frames * mb],
+            phases,
+            phase: 0,
+            features: vec![0.0; phases * channels * meta.context_frames * mb],
             style: vec![0.0; channels * meta.styles.len()],
-            recurrent: vec![0.0; channels * meta.state_size],
+            recurrent: vec![0.0; phases * channels * meta.state_size],
             model_mag: vec![0.0; channels * mb],
             primary: vec![0.0; channels * mb],
             noise: vec![0.0; channels * mb],
@@ -263,6 +297,7 @@ impl FrameModel for OnnxModel {
                     "frame size does not match the prepared geometry",
                 ));
             }
+            p.phase = (frame.seq % p.phases as u64) as usize;
             load_inputs(meta, p, frame);
             infer(&mut self.session, meta, p)?;
             write_outputs(meta, p, frame);
@@ -282,13 +317,14 @@ impl FrameModel for OnnxModel {
 fn load_inputs(meta: &ModelMetadata, p: &mut Prepared, frame: &Frame) {
     let mb = p.map.model_bins();
     let ctx = meta.context_frames;
+    let base = p.phase * p.channels * ctx * mb;
     for c in 0..p.channels {
         for (m, x) in p.engine_mag.iter_mut().zip(frame.input_channel(c)) {
             *m = x.norm();
         }
         let model_mag = &mut p.model_mag[c * mb..(c + 1) * mb];
         p.map.magnitudes_to_model(&p.engine_mag, model_mag);
-        let history = &mut p.features[c * ctx * mb..(c + 1) * ctx * mb];
+        let history = &mut p.features[base + c * ctx * mb..base + (c + 1) * ctx * mb];
         history.copy_within(mb.., 0);
         for (f, &m) in history[(ctx - 1) * mb..].iter_mut().zip(model_mag.iter()) {
             *f = (meta.magnitude_scale * m + meta.feature_floor).ln();

@@ -1,0 +1,152 @@
+//! Latency modes: how the engine trades delay against resynthesis length.
+//!
+//! Both modes analyse with the model's own window (the square-root Hann of its FFT length,
+//! scaled to the host rate), so one model file serves both. They differ in the hop, the
+//! synthesis span ([`crate::low_delay_window`]) and the worker budget:
+//!
+//! ```text
+//! latency = synthesis_len + budget_hops × hop + model_extra_latency
+//! budget_hops = ceil(min(max_block, 2048) / hop)          (at least 1)
+//! ```
+//!
+//! The budget is one host block rounded up to whole hops: a frame analysed during one host
+//! call is due in a later call, so the worker always has at least one block period (1.3 ms
+//! at 64 samples and 48 kHz; the bundled model needs about 0.2 ms per hop).
+//!
+//! - **Studio** keeps the model's hop and the symmetric window pair (`synthesis_len = fft`),
+//!   as the model was trained. Where that would exceed [`STUDIO_MAX_SECONDS`] (host blocks
+//!   above 896 samples at 48 kHz) the synthesis span is shortened, in whole hops, until the
+//!   total fits (or to two hops). At 48 kHz with the 1024/256 model: 1280 samples (26.7 ms)
+//!   for blocks up to 256, 1536 at 512 and 1792 (37.3 ms) at 1024.
+//! - **Live** halves the hop's share of the window to `fft / 8` and resynthesises only the
+//!   last `fft / 4` samples of each frame. The model still sees frames one model hop apart
+//!   (the runner keeps one context and state per phase, see `OnnxModel`), so it runs
+//!   `model_hop / hop` times as often. At 48 kHz with the 1024/256 model: 384 samples (8 ms)
+//!   for blocks up to 128, and the block plus 256 above.
+
+use crate::geometry::{GeometryError, StftGeometry};
+
+/// Largest Studio latency the synthesis span is shortened to meet, in seconds (40 ms).
+pub const STUDIO_MAX_SECONDS: f32 = 0.040;
+
+/// Host blocks above this many samples are budgeted as this many.
+pub const MAX_BUDGETED_BLOCK: usize = 2048;
+
+/// Most hops of worker budget an engine accepts.
+pub const MAX_BUDGET_HOPS: usize = 64;
+
+/// How the engine trades latency against resynthesis length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LatencyMode {
+    /// The model's own hop and the symmetric window pair; up to 26.7 ms at 48 kHz.
+    #[default]
+    Studio,
+    /// An eighth-window hop and a quarter-window synthesis span; 8 ms at 48 kHz and small
+    /// host blocks.
+    Live,
+}
+
+impl LatencyMode {
+    /// The name used on the command line and in presets (`studio`, `live`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LatencyMode::Studio => "studio",
+            LatencyMode::Live => "live",
+        }
+    }
+
+    /// Parses [`LatencyMode::as_str`]'s names.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "studio" => Some(LatencyMode::Studio),
+            "live" => Some(LatencyMode::Live),
+            _ => None,
+        }
+    }
+
+    /// The engine geometry and worker budget (in hops) for a model whose window at the host
+    /// rate is `model` (symmetric, from [`StftGeometry::for_host_rate`]), at `sample_rate` Hz
+    /// with host blocks of up to `max_block` samples.
+    pub fn plan(
+        self,
+        model: StftGeometry,
+        sample_rate: f32,
+        max_block: usize,
+    ) -> Result<(StftGeometry, usize), GeometryError> {
+        let block = max_block.clamp(1, MAX_BUDGETED_BLOCK);
+        match self {
+            LatencyMode::Studio => {
+                let geometry = StftGeometry::new(model.fft_size, model.hop)?;
+                let budget = budget_hops(block, geometry.hop);
+                let limit = (STUDIO_MAX_SECONDS * sample_rate).floor() as usize;
+                let room = limit.saturating_sub(budget * geometry.hop);
+                let len = if geometry.fft_size <= room {
+                    geometry.fft_size
+                } else {
+                    (room / geometry.hop * geometry.hop).max(2 * geometry.hop)
+                };
+                Ok((geometry.with_synthesis_len(len)?, budget))
+            }
+            LatencyMode::Live => {
+                let hop = model.fft_size / 8;
+                let geometry =
+                    StftGeometry::new(model.fft_size, hop)?.with_synthesis_len(2 * hop)?;
+                Ok((geometry, budget_hops(block, hop)))
+            }
+        }
+    }
+}
+
+/// Worker budget in hops for host blocks of `block` samples: the block in whole hops, at least
+/// one, at most [`MAX_BUDGET_HOPS`].
+pub fn budget_hops(block: usize, hop: usize) -> usize {
+    block.div_ceil(hop.max(1)).clamp(1, MAX_BUDGET_HOPS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn latency(mode: LatencyMode, rate: f32, block: usize) -> usize {
+        let model = StftGeometry::for_host_rate(1024, 256, 48_000.0, rate).unwrap();
+        let (g, budget) = mode.plan(model, rate, block).unwrap();
+        g.synthesis_len + budget * g.hop
+    }
+
+    #[test]
+    fn studio_meets_its_targets_at_48_khz() {
+        for block in [1, 32, 64, 128, 256] {
+            assert_eq!(latency(LatencyMode::Studio, 48_000.0, block), 1280);
+        }
+        assert_eq!(latency(LatencyMode::Studio, 48_000.0, 512), 1536);
+        assert_eq!(latency(LatencyMode::Studio, 48_000.0, 1024), 1792);
+        for block in [1, 64, 256, 512, 1024, 2048, 16384] {
+            let samples = latency(LatencyMode::Studio, 48_000.0, block);
+            assert!(samples <= 1920 || block > 1024, "{block}: {samples}");
+        }
+    }
+
+    #[test]
+    fn live_meets_its_targets_at_every_rate() {
+        for rate in [44_100.0, 48_000.0, 96_000.0] {
+            let per_ms = rate / 1000.0;
+            for block in [1, 16, 32, 64] {
+                let samples = latency(LatencyMode::Live, rate, block) as f32;
+                assert!(samples / per_ms <= 8.71, "{rate} {block}: {samples}");
+            }
+        }
+        assert_eq!(latency(LatencyMode::Live, 48_000.0, 64), 384);
+        for block in [65, 128, 256, 512, 1024, 2048] {
+            let samples = latency(LatencyMode::Live, 48_000.0, block);
+            assert!(samples <= block + 448, "{block}: {samples}");
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for mode in [LatencyMode::Studio, LatencyMode::Live] {
+            assert_eq!(LatencyMode::parse(mode.as_str()), Some(mode));
+        }
+        assert_eq!(LatencyMode::parse("fast"), None);
+    }
+}
