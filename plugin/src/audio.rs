@@ -104,8 +104,8 @@ impl AudioSide {
         }
     }
 
-    /// Takes a new engine from the loader, if one is waiting. Returns its latency when it
-    /// differs from the running one's (the host must be told). Real-time safe.
+    /// Takes a new engine from the loader, if one is waiting, and crossfades to it. Returns its
+    /// latency when it differs from the running one's (the host must be told). Real-time safe.
     pub fn poll(&mut self) -> Option<usize> {
         let mut newest: Option<Box<Built>> = None;
         let mut stale: [Option<Box<Built>>; 2] = Default::default();
@@ -132,16 +132,16 @@ impl AudioSide {
         let old = self.current.replace(new);
         let new_latency = self.current.as_ref().map_or(0, |b| b.latency);
         let old = old?;
-        if old.latency != new_latency || old.spec.channels != self.scratch.len() {
-            if let Some(out) = self.outgoing.take() {
-                self.retire(out.built);
-            }
-            self.retire(old);
-            return Some(new_latency);
-        }
         if let Some(out) = self.outgoing.take() {
             self.retire(out.built);
         }
+        if old.spec.channels != self.scratch.len() {
+            self.retire(old);
+            return Some(new_latency);
+        }
+        // A new latency (another latency mode) is reported at once and crossfaded like any
+        // other swap: the old engine plays until the new one has filled its latency.
+        let changed = (old.latency != new_latency).then_some(new_latency);
         let sr = old.spec.sample_rate;
         let fft = self.current.as_ref().map_or(0, |b| b.info.fft_size);
         self.outgoing = Some(Outgoing {
@@ -150,7 +150,7 @@ impl AudioSide {
             fade_len: ((SWAP_FADE_SECONDS * sr) as usize).max(1),
             built: old,
         });
-        None
+        changed
     }
 
     /// Sets the controls of the running engines. Real-time safe.

@@ -10,10 +10,9 @@
 //! Rates whose scaled window falls outside the supported FFT sizes use the nearest supported
 //! size.
 
-use chameleon_dsp::engine::MAX_BUDGET_HOPS;
 use chameleon_dsp::{
-    budget_for_block, Engine, EngineConfig, FrameModel, ModelDescription, ProcessingMode,
-    StftGeometry, MAX_CHANNELS,
+    Engine, EngineConfig, FrameModel, LatencyMode, ModelDescription, ProcessingMode, StftGeometry,
+    MAX_CHANNELS,
 };
 
 use crate::dry_delay::DryDelay;
@@ -80,14 +79,16 @@ pub struct Built {
     pub activation: u64,
 }
 
-/// The engine configuration for a model described by `description` at `spec`.
+/// The engine configuration for a model described by `description` at `spec` in latency mode
+/// `mode`.
 ///
-/// The geometry comes from the model's metadata (or the default 1024/256 at 48 kHz for models
-/// that work at any geometry), scaled to the host rate. The worker budget covers one host block
-/// (capped at [`MAX_BUDGET_HOPS`] hops, which only very low rates with large blocks reach).
+/// The model's window comes from its metadata (or the default 1024/256 at 48 kHz for models
+/// that work at any geometry), scaled to the host rate; `mode` sets the hop, the synthesis span
+/// and the worker budget of one host block ([`LatencyMode::plan`]).
 pub fn engine_config(
     description: &ModelDescription,
     spec: &EngineSpec,
+    mode: LatencyMode,
 ) -> Result<EngineConfig, String> {
     let default = StftGeometry::default();
     let model_rate = description.sample_rate.unwrap_or(REFERENCE_RATE);
@@ -101,9 +102,14 @@ pub fn engine_config(
             spec.channels
         ));
     }
-    let mut config =
-        EngineConfig::realtime(spec.sample_rate, spec.channels, geometry, spec.max_block);
-    config.budget_hops = budget_for_block(spec.max_block, geometry.hop).min(MAX_BUDGET_HOPS);
+    let mut config = EngineConfig::for_mode(
+        mode,
+        spec.sample_rate,
+        spec.channels,
+        geometry,
+        spec.max_block,
+    )
+    .map_err(|e| e.to_string())?;
     if spec.offline {
         config.mode = ProcessingMode::offline();
     }
@@ -112,11 +118,11 @@ pub fn engine_config(
 
 /// Latency of the built-in model at `spec`, used for the dry fallback so that the latency does
 /// not change when the engine fails.
-fn fallback_latency(spec: &EngineSpec) -> usize {
+fn fallback_latency(spec: &EngineSpec, mode: LatencyMode) -> usize {
     let description = chameleon_dsp::SpectralShapeModel::new()
         .description()
         .clone();
-    engine_config(&description, spec)
+    engine_config(&description, spec, mode)
         .map(|c| c.latency_samples(0))
         .unwrap_or(0)
 }
@@ -129,38 +135,51 @@ fn describe(info: &mut EngineInfo, description: &ModelDescription, config: &Engi
     info.provider = description.provider.clone();
     info.fft_size = config.geometry.fft_size;
     info.hop = config.geometry.hop;
+    info.synthesis_len = config.geometry.synthesis_len;
 }
 
 /// Tries to build an engine around `opened`.
-fn try_engine(opened: OpenedModel, spec: &EngineSpec) -> Result<(Engine, EngineInfo), String> {
+fn try_engine(
+    opened: OpenedModel,
+    spec: &EngineSpec,
+    mode: LatencyMode,
+) -> Result<(Engine, EngineInfo), String> {
     let description = opened.model.description().clone();
-    let config = engine_config(&description, spec)?;
+    let config = engine_config(&description, spec, mode)?;
     let engine = Engine::new(config, opened.model).map_err(|e| e.to_string())?;
     let mut info = EngineInfo {
         kind: opened.kind,
         model_path: opened.path.map(|p| p.to_string_lossy().into_owned()),
         reason: opened.reason,
+        latency_mode: mode,
         ..EngineInfo::default()
     };
     describe(&mut info, engine.model_description(), engine.config());
     Ok((engine, info))
 }
 
-/// Builds the processor for `spec` with the model `choice` names on `device`. Never fails:
-/// a model that cannot run falls back to the built-in model, and an engine that cannot run at
-/// all falls back to the dry delay, each with its reason in [`EngineInfo::reason`].
-pub fn build(spec: EngineSpec, choice: &ModelChoice, device: Device, activation: u64) -> Built {
+/// Builds the processor for `spec` with the model `choice` names on `device`, in latency mode
+/// `mode`. Never fails: a model that cannot run falls back to the built-in model, and an engine
+/// that cannot run at all falls back to the dry delay (with the same latency), each with its
+/// reason in [`EngineInfo::reason`].
+pub fn build(
+    spec: EngineSpec,
+    choice: &ModelChoice,
+    device: Device,
+    mode: LatencyMode,
+    activation: u64,
+) -> Built {
     let opened = crate::fault_hook::wrap(model_source::open(choice, device));
     let first_kind = opened.kind;
     let first_reason = opened.reason.clone();
-    let attempt = match try_engine(opened, &spec) {
+    let attempt = match try_engine(opened, &spec, mode) {
         Ok(ok) => Ok(ok),
         Err(e) if first_kind == EngineKind::Neural => {
             let reason = format!(
                 "The model could not run at {} Hz, so the built-in styles play: {e}",
                 spec.sample_rate
             );
-            try_engine(OpenedModel::built_in(Some(reason)), &spec)
+            try_engine(OpenedModel::built_in(Some(reason)), &spec, mode)
         }
         Err(e) => Err(e),
     };
@@ -177,7 +196,7 @@ pub fn build(spec: EngineSpec, choice: &ModelChoice, device: Device, activation:
             }
         }
         Err(e) => {
-            let latency = fallback_latency(&spec);
+            let latency = fallback_latency(&spec, mode);
             let mut reason = format!(
                 "No engine can run at {} Hz with {} channels, so the input passes through dry: {e}",
                 spec.sample_rate, spec.channels
@@ -191,6 +210,7 @@ pub fn build(spec: EngineSpec, choice: &ModelChoice, device: Device, activation:
                 info: EngineInfo {
                     kind: EngineKind::Dry,
                     reason: Some(reason),
+                    latency_mode: mode,
                     ..EngineInfo::default()
                 },
                 style_count: 1,
@@ -220,7 +240,13 @@ mod tests {
             1000.0, 8000.0, 22050.0, 44100.0, 48000.0, 88200.0, 96000.0, 192000.0, 768000.0,
         ] {
             for max_block in [1, 64, 512, 4096, 16384] {
-                let built = build(spec(sr, max_block), &ModelChoice::bundled(), Device::Cpu, 0);
+                let built = build(
+                    spec(sr, max_block),
+                    &ModelChoice::bundled(),
+                    Device::Cpu,
+                    LatencyMode::Studio,
+                    0,
+                );
                 assert!(
                     matches!(built.processor, Processor::Engine(_)),
                     "{sr} Hz, {max_block}: {:?}",
@@ -234,12 +260,12 @@ mod tests {
     #[test]
     fn unusable_specs_fall_back_to_dry_with_a_reason() {
         let mut s = spec(f32::NAN, 512);
-        let built = build(s, &ModelChoice::bundled(), Device::Cpu, 0);
+        let built = build(s, &ModelChoice::bundled(), Device::Cpu, LatencyMode::Studio, 0);
         assert!(matches!(built.processor, Processor::Dry(_)));
         assert!(built.info.reason.unwrap().contains("dry"));
         s = spec(48000.0, 512);
         s.channels = 0;
-        let built = build(s, &ModelChoice::bundled(), Device::Cpu, 0);
+        let built = build(s, &ModelChoice::bundled(), Device::Cpu, LatencyMode::Studio, 0);
         assert_eq!(built.info.kind, EngineKind::Dry);
     }
 }

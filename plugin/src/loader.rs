@@ -2,8 +2,8 @@
 //! thread and drops retired ones there.
 //!
 //! The plugin builds the first engine of each activation synchronously in `activate()`. After
-//! that the loader watches the persisted model choice (changed by a state load or the editor) and
-//! the `device` parameter, builds a replacement engine when either changes, and hands it to the
+//! that the loader watches the persisted model choice (changed by a state load or the editor), the
+//! `device` and the `latency_mode` parameters, builds a replacement engine when either changes, and hands it to the
 //! audio thread through a lock-free ring. The audio thread hands replaced engines back through a
 //! second ring, so nothing is freed on the audio thread.
 
@@ -16,7 +16,7 @@ use ringbuf::traits::{Consumer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 
 use crate::engine_builder::{self, Built, EngineSpec};
-use crate::params::{ChameleonParams, Device};
+use crate::params::{ChameleonParams, Device, LatencyModeParam};
 use crate::status::EngineStatus;
 use crate::style_names::StyleNames;
 
@@ -41,6 +41,7 @@ struct BuiltFrom {
     activation: u64,
     model_generation: u64,
     device: Device,
+    latency_mode: LatencyModeParam,
 }
 
 /// State shared between the plugin and its loader thread.
@@ -64,8 +65,9 @@ impl LoaderShared {
     fn build(&self, spec: EngineSpec, activation: u64) -> Box<Built> {
         let model_generation = self.params.model.generation();
         let device = self.params.device.value();
+        let latency_mode = self.params.latency_mode.value();
         let choice = self.params.model.get();
-        let built = engine_builder::build(spec, &choice, device, activation);
+        let built = engine_builder::build(spec, &choice, device, latency_mode.into(), activation);
         if let Some(reason) = &built.info.reason {
             nice_plug::nice_log!("Chameleon: {reason}");
         }
@@ -81,16 +83,19 @@ impl LoaderShared {
                 activation,
                 model_generation,
                 device,
+                latency_mode,
             });
         }
         Box::new(built)
     }
 
-    /// The build the loader should make now, if the model choice or the device changed.
+    /// The build the loader should make now, if the model choice, the device or the latency
+    /// mode changed.
     fn pending_rebuild(&self) -> Option<(EngineSpec, u64)> {
         let from = (*self.built_from.lock().ok()?)?;
         let changed = from.model_generation != self.params.model.generation()
-            || from.device != self.params.device.value();
+            || from.device != self.params.device.value()
+            || from.latency_mode != self.params.latency_mode.value();
         changed.then_some((from.spec, from.activation))
     }
 }

@@ -12,6 +12,7 @@
 //! | `bypass`      | bool  | host bypass              | glides mix to dry and gain to 0 dB (20 ms); the latency is kept |
 //! | `level_match` | bool  | on (default) / off       | keeps the wet level near the input's (see `chameleon_dsp::level_match`); the output guard holds either way |
 //! | `device`      | enum  | Auto / CPU / GPU         | compute device used when an ONNX model is loaded |
+//! | `latency_mode`| enum  | Studio (default) / Live  | not automatable; Studio up to 26.7 ms, Live 8 ms at 48 kHz and blocks up to 128 (see `chameleon_dsp::latency_mode`); a change rebuilds the engine, re-reports the latency and crossfades |
 //! | `xy_enabled`  | bool  |                          | the XY pad drives the style blend instead of A/B/morph |
 //! | `pad_x`       | float | 0..=1                    | XY pad position, left → right                    |
 //! | `pad_y`       | float | 0..=1                    | XY pad position, bottom → top                    |
@@ -42,7 +43,7 @@
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use chameleon_dsp::MAX_STYLES;
+use chameleon_dsp::{LatencyMode, MAX_STYLES};
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -78,6 +79,37 @@ impl Device {
             Device::Auto => "auto",
             Device::Cpu => "cpu",
             Device::Gpu => "gpu",
+        }
+    }
+}
+
+/// The latency mode as a host parameter (see [`chameleon_dsp::LatencyMode`]).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LatencyModeParam {
+    /// The model's own hop and window pair; up to 26.7 ms at 48 kHz.
+    #[id = "studio"]
+    #[name = "Studio"]
+    Studio,
+    /// The low-delay window pair; 8 ms at 48 kHz and small blocks.
+    #[id = "live"]
+    #[name = "Live"]
+    Live,
+}
+
+impl From<LatencyModeParam> for LatencyMode {
+    fn from(mode: LatencyModeParam) -> Self {
+        match mode {
+            LatencyModeParam::Studio => LatencyMode::Studio,
+            LatencyModeParam::Live => LatencyMode::Live,
+        }
+    }
+}
+
+impl From<LatencyMode> for LatencyModeParam {
+    fn from(mode: LatencyMode) -> Self {
+        match mode {
+            LatencyMode::Studio => LatencyModeParam::Studio,
+            LatencyMode::Live => LatencyModeParam::Live,
         }
     }
 }
@@ -222,6 +254,9 @@ pub struct ChameleonParams {
     /// Compute device for ONNX models.
     #[id = "device"]
     pub device: EnumParam<Device>,
+    /// Studio or Live latency; not automatable, saved with the project.
+    #[id = "latency_mode"]
+    pub latency_mode: EnumParam<LatencyModeParam>,
 
     /// Whether the XY pad drives the style blend.
     #[id = "xy_enabled"]
@@ -303,6 +338,8 @@ impl ChameleonParams {
                 .with_string_to_value(formatters::s2v_bool_bypass()),
             level_match: BoolParam::new("Level Match", true),
             device: EnumParam::new("Device", Device::Auto).non_automatable(),
+            latency_mode: EnumParam::new("Latency Mode", LatencyModeParam::Studio)
+                .non_automatable(),
             xy_enabled: BoolParam::new("XY Pad", false),
             pad_x: FloatParam::new("Pad X", 0.5, FloatRange::Linear { min: 0.0, max: 1.0 })
                 .with_value_to_string(formatters::v2s_f32_rounded(3)),

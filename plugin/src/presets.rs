@@ -3,9 +3,9 @@
 //!
 //! A preset sets the parameters that shape the sound (styles, morph, XY pad, mix, output gain,
 //! level match) by their stable parameter IDs. It leaves alone what belongs to the session or the
-//! machine: bypass, the compute device and the model file. Styles are named by the model's style
-//! identifiers (`"strings"`), so a preset keeps its meaning when a model lists its styles in
-//! another order; a 0-based slot number is accepted too.
+//! machine: bypass, the compute device, the latency mode and the model file. Styles are named by
+//! the model's style identifiers (`"strings"`), so a preset keeps its meaning when a model lists
+//! its styles in another order; a 0-based slot number is accepted too.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@
 //!                  [--corners BL,BR,TL,TR [--pad X,Y]] [--mix 0..1] [--level-match on|off]
 //!                  [--output-gain DB] [--preset NAME|FILE.chpreset]
 //!                  [--model FILE.onnx] [--device auto|cpu|gpu] [--block N]
+//!                  [--latency-mode studio|live]
 //!                  [--realtime] [--keep-latency] [--raw-model] [--json]
 //! chameleon-render --list-styles [--model FILE.onnx] [--json]
 //! chameleon-render --list-presets [--json]
@@ -27,7 +28,7 @@ use std::time::{Duration, Instant};
 use chameleon_dsp::model::fault::FAULTS_ENV;
 use chameleon_dsp::model::{load_model, Device, FaultPlan, FaultyModel};
 use chameleon_dsp::{
-    Controls, Engine, FrameModel, ModelDescription, SpectralShapeModel, MAX_CHANNELS,
+    Controls, Engine, FrameModel, LatencyMode, ModelDescription, SpectralShapeModel, MAX_CHANNELS,
 };
 use serde_json::json;
 
@@ -75,6 +76,8 @@ pub struct RenderOptions {
     pub device: Device,
     /// Host block size in samples, 1..=16384.
     pub block: usize,
+    /// Studio or Live latency, as the plugin's `latency_mode`.
+    pub latency_mode: LatencyMode,
     /// Pace blocks in real time and never wait for the worker (late frames pass dry).
     pub realtime: bool,
     /// Keep the latency at the start of the output instead of removing it.
@@ -105,6 +108,7 @@ impl Default for RenderOptions {
             model: None,
             device: Device::Auto,
             block: DEFAULT_BLOCK,
+            latency_mode: LatencyMode::Studio,
             realtime: false,
             keep_latency: false,
             json: false,
@@ -134,7 +138,8 @@ fn fail<T>(message: impl Into<String>) -> Result<T, RenderError> {
 pub const USAGE: &str = "usage: chameleon-render INPUT.wav OUTPUT.wav [--style NAME] \
 [--style-b NAME --morph 0..1] [--corners BL,BR,TL,TR [--pad X,Y]] [--mix 0..1] \
 [--level-match on|off] [--output-gain DB] [--preset NAME|FILE.chpreset] [--model FILE.onnx] \
-[--device auto|cpu|gpu] [--block N] [--realtime] [--keep-latency] [--raw-model] [--json]\n       \
+[--device auto|cpu|gpu] [--block N] [--latency-mode studio|live] [--realtime] [--keep-latency] \
+[--raw-model] [--json]\n       \
 chameleon-render --list-styles [--model FILE.onnx] [--json]\n       \
 chameleon-render --list-presets [--json]";
 
@@ -225,6 +230,12 @@ impl RenderOptions {
                         Ok(n) if (1..=16384).contains(&n) => n,
                         _ => return fail(format!("--block takes 1 to 16384 samples, not '{v}'")),
                     }
+                }
+                "--latency-mode" => {
+                    let v = value(arg)?;
+                    options.latency_mode = LatencyMode::parse(&v).ok_or_else(|| {
+                        RenderError(format!("--latency-mode takes studio or live, not '{v}'"))
+                    })?;
                 }
                 "--realtime" => options.realtime = true,
                 "--keep-latency" => options.keep_latency = true,
@@ -371,6 +382,12 @@ fn open_model(options: &RenderOptions) -> Result<ChosenModel, RenderError> {
 pub struct RenderReport {
     /// Total engine latency, in samples.
     pub latency_samples: usize,
+    /// The engine's FFT size, hop and synthesis window length, in samples.
+    pub fft_size: usize,
+    /// See `fft_size`.
+    pub hop: usize,
+    /// See `fft_size`.
+    pub synthesis_len: usize,
     /// Sample rate of input and output, in Hz.
     pub sample_rate: u32,
     /// Channels of input and output.
@@ -430,6 +447,10 @@ impl RenderReport {
             "corners": options.corners,
             "pad": options.corners.as_ref().map(|_| [options.pad.0, options.pad.1]),
             "block": options.block,
+            "latency_mode": options.latency_mode.as_str(),
+            "fft_size": self.fft_size,
+            "hop": self.hop,
+            "synthesis_len": self.synthesis_len,
             "mode": if options.realtime { "realtime" } else { "offline" },
             "latency_removed": !options.keep_latency,
             "warning": self.warning,
@@ -574,7 +595,8 @@ pub fn render(
         max_block: options.block,
         offline: !options.realtime,
     };
-    let mut config = engine_config(&description, &spec).map_err(RenderError)?;
+    let mut config =
+        engine_config(&description, &spec, options.latency_mode).map_err(RenderError)?;
     config.level_safety = !options.raw_model;
     let mut engine = Engine::new(config, model).map_err(|e| RenderError(e.to_string()))?;
     let style_count = description.styles.len();
@@ -644,8 +666,12 @@ pub fn render(
     }
     let stats = engine.stats().snapshot();
     let audio_seconds = frames as f64 / sample_rate as f64;
+    let geometry = engine.config().geometry;
     let report = RenderReport {
         latency_samples: latency,
+        fft_size: geometry.fft_size,
+        hop: geometry.hop,
+        synthesis_len: geometry.synthesis_len,
         sample_rate,
         channels,
         frames,

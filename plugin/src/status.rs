@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 use atomic_float::AtomicF32;
-use chameleon_dsp::{EngineStats, StyleInfo};
+use chameleon_dsp::{EngineStats, LatencyMode, StyleInfo};
 
 /// What produces the wet signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,10 @@ pub struct EngineInfo {
     pub fft_size: usize,
     /// Hop in samples at the host rate (0 when dry).
     pub hop: usize,
+    /// Synthesis window length in samples at the host rate (0 when dry).
+    pub synthesis_len: usize,
+    /// The latency mode the engine was built in.
+    pub latency_mode: LatencyMode,
 }
 
 impl Default for EngineInfo {
@@ -62,6 +66,8 @@ impl Default for EngineInfo {
             reason: None,
             fft_size: 0,
             hop: 0,
+            synthesis_len: 0,
+            latency_mode: LatencyMode::Studio,
         }
     }
 }

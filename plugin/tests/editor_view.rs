@@ -106,6 +106,7 @@ fn plugin() -> (Plugin, Rig) {
             reason: None,
             fft_size: 2048,
             hop: 512,
+            ..EngineInfo::default()
         },
         Some(Arc::clone(&stats)),
     );
@@ -194,7 +195,8 @@ fn status_panel_shows_the_engine_in_real_text() {
     shows(&h, "Chameleon Styles v1.2.0");
     shows_part(&h, "Warm Tape, Telephone, Choir, Brass");
     shows(&h, "CPU");
-    shows(&h, "2048 samples / 42.7 ms");
+    shows(&h, "2048 samples / 42.7 ms (Studio)");
+    shows_part(&h, "Studio 42.7 ms");
     shows_part(&h, "waiting for audio (hop 10.7 ms)");
     shows(&h, "0");
 

@@ -109,7 +109,7 @@ def main():
         print(f"      param {name:<22} {p.name!r:<22} range {p.range!s:<24} label {p.label!r:<7} "
               f"value {p.string_value!r}")
     for display in ["Style A", "Style B", "Morph", "Mix", "Output Gain", "Bypass", "Level Match",
-                    "Device",
+                    "Device", "Latency Mode",
                     "XY Pad", "Pad X", "Pad Y", "Corner Bottom-Left", "Corner Top-Right"]:
         check(any(p.name == display for p in params.values()), f"parameter {display!r} is listed")
     gain_key = key_of(plugin, "Output Gain")
@@ -147,6 +147,27 @@ def main():
             check(bool(np.isfinite(y).all()) and float(np.max(np.abs(y))) < 4.0,
                   f"{what}; finite and held to the input's level")
     plugin.mix = 100.0
+
+    # Both latency modes at 44.1, 48 and 96 kHz: the dry path's impulse lands on the reported
+    # latency, and Live reports at most 512 samples (10.7 ms) at 48 kHz for blocks up to 64.
+    mode_key = key_of(plugin, "Latency Mode")
+    check(set(params[mode_key].valid_values) >= {"Studio", "Live"},
+          f"Latency Mode offers Studio and Live ({params[mode_key].valid_values})")
+    for mode in ["Live", "Studio"]:
+        timed = pedalboard.load_plugin(bundle)
+        setattr(timed, mode_key, mode)
+        timed.mix = 0.0
+        for rate, buffer_size in [(44100, 333), (48000, 64), (48000, 512), (96000, 64)]:
+            x = np.zeros((2, 16384), dtype=np.float32)
+            x[:, 0] = 1.0
+            y = timed(x, rate, buffer_size=buffer_size, reset=True)
+            peak = int(np.argmax(np.abs(y[0])))
+            reported = timed.reported_latency_samples
+            check(peak == 0 and abs(float(y[0, 0]) - 1.0) < 1e-4,
+                  f"{mode}, {rate} Hz, buffer {buffer_size}: reported {reported} samples "
+                  f"({1000 * reported / rate:.1f} ms), impulse at {peak} after compensation")
+            if mode == "Live" and rate == 48000 and buffer_size == 64:
+                check(0 < reported <= 512, f"Live at 48 kHz, blocks of 64: {reported} <= 512 samples")
 
     # Audio at several buffer sizes matches the offline renderer. Level match is off on both
     # sides: its 0.7 s followers would carry the plugin's style glide at the start (the

@@ -133,6 +133,8 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=REPO / "assets/models/chameleon-styles.onnx")
     ap.add_argument("--engine", choices=["rust", "python"], default="rust")
+    ap.add_argument("--latency-mode", choices=["studio", "live"], default="studio",
+                    help="the Rust engine's latency mode (chameleon-render --latency-mode)")
     ap.add_argument("--pieces", type=int, default=6)
     ap.add_argument("--report", type=Path, default=None, help="write the markdown report here")
     ap.add_argument("--json", type=Path, default=None, help="write all numbers here")
@@ -167,7 +169,8 @@ def main(argv=None) -> dict:
         src_mags = [metrics.magnitudes(x) for x in src_pieces]
         for k, s in enumerate(tqdm(styles, desc=f"evaluate {program_name(p)}")):
             if args.engine == "rust":
-                out, rep = rust_engine.render(src_stream, args.model, s.ident)
+                out, rep = rust_engine.render(src_stream, args.model, s.ident,
+                                              extra_args=("--latency-mode", args.latency_mode))
                 out = out if out.ndim == 1 else out.mean(axis=1)
                 ref = process_audio(model, src_stream[: SR * 10], s.ident)
                 lag = rust_engine.best_lag(out[: SR * 10 + 4096], ref)
@@ -257,7 +260,7 @@ def main(argv=None) -> dict:
                 x, y, t = audio_examples[ident]
                 clips.append((f"{ident}: model", write(f"{ident}-model.flac", y)))
                 clips.append((f"{ident}: target", write(f"{ident}-target.flac", t)))
-    result = dict(model=str(args.model), clips=clips, engine=args.engine, soundfont=sf_name, pieces=names,
+    result = dict(model=str(args.model), clips=clips, engine=args.engine, latency_mode=args.latency_mode, soundfont=sf_name, pieces=names,
                   sources=[program_name(p) for p in EVAL_SOURCE_PROGRAMS], rows=rows, morph=morphs,
                   classifier_train_accuracy=clf_train_acc, lags=lag_report,
                   seconds=round(time.time() - t_start, 1), images=[str(p) for p in imgs])

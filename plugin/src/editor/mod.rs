@@ -26,13 +26,13 @@ use std::sync::Arc;
 use egui::{Align2, Pos2, Rect, RichText, Ui, UiBuilder, Vec2};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
-use nice_plug::prelude::{Enum, Param, ParamSetter};
+use nice_plug::prelude::{Enum, EnumParam, Param, ParamSetter};
 use nice_plug_egui::{
     create_egui_editor, resizable_window::ResizableWindow, EguiEditorState, EguiNiceSettings,
     NiceEguiApp, RepaintNotifier,
 };
 
-use crate::params::{ChameleonParams, Device, EditorSize};
+use crate::params::{ChameleonParams, EditorSize};
 use crate::status::EngineStatus;
 use crate::style_names::StyleNames;
 
@@ -40,7 +40,7 @@ use self::level_meter::LevelReadout;
 use self::model_picker::ModelPicker;
 use self::persisted_size::PersistedSizeEditor;
 use self::spectrogram::LiveView;
-use self::status_panel::CounterBaseline;
+use self::status_panel::{latency_mode_name, CounterBaseline};
 
 /// Smallest editor size, in logical pixels.
 pub const MIN_SIZE: (f32, f32) = (820.0, 560.0);
@@ -181,7 +181,11 @@ impl EditorView {
             ui,
             engine,
             "Engine",
-            |ui| device_picker(ui, &setter, &params),
+            |ui| {
+                device_picker(ui, &setter, &params);
+                ui.add_space(8.0);
+                latency_mode_picker(ui, &setter, &params);
+            },
             |view, ui| view.engine_card(ui),
         );
 
@@ -270,7 +274,14 @@ impl EditorView {
                 if healthy { theme::ACCENT } else { theme::WARN },
             ),
             (info.provider.clone(), theme::MUTED),
-            (format!("{:.1} ms", status.latency_ms()), theme::MUTED),
+            (
+                format!(
+                    "{} {:.1} ms",
+                    latency_mode_name(info.latency_mode),
+                    status.latency_ms()
+                ),
+                theme::MUTED,
+            ),
         ];
         let right = Rect::from_min_max(
             Pos2::new(rect.left() + 320.0, rect.top()),
@@ -466,26 +477,34 @@ fn chip_label(ui: &mut Ui, text: &str, dot: egui::Color32) {
 
 /// The compute-device drop-down.
 fn device_picker(ui: &mut Ui, setter: &ParamSetter, params: &ChameleonParams) {
-    let current = params.device.value();
-    egui::ComboBox::from_id_salt("chameleon-device")
+    enum_picker(ui, setter, &params.device, "chameleon-device", "Device");
+}
+
+/// The latency-mode drop-down (Studio / Live).
+fn latency_mode_picker(ui: &mut Ui, setter: &ParamSetter, params: &ChameleonParams) {
+    enum_picker(ui, setter, &params.latency_mode, "chameleon-latency-mode", "Mode");
+}
+
+/// A drop-down for an enum parameter, labelled `label` to its right (right-to-left layout).
+fn enum_picker<T: Enum + PartialEq + 'static>(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    param: &EnumParam<T>,
+    id: &str,
+    label: &str,
+) {
+    let current = param.value().to_index();
+    egui::ComboBox::from_id_salt(id)
         .width(70.0)
-        .selected_text(Device::variants()[current.to_index()])
+        .selected_text(T::variants()[current])
         .show_ui(ui, |ui| {
-            for (i, name) in Device::variants().iter().enumerate() {
-                if ui
-                    .selectable_label(current.to_index() == i, *name)
-                    .clicked()
-                    && current.to_index() != i
-                {
-                    widgets::set_once(
-                        setter,
-                        &params.device,
-                        params.device.preview_normalized(Device::from_index(i)),
-                    );
+            for (i, name) in T::variants().iter().enumerate() {
+                if ui.selectable_label(current == i, *name).clicked() && current != i {
+                    widgets::set_once(setter, param, param.preview_normalized(T::from_index(i)));
                 }
             }
         });
-    ui.label(RichText::new("Device").color(theme::MUTED).size(12.0));
+    ui.label(RichText::new(label).color(theme::MUTED).size(12.0));
 }
 
 /// The editor window's app: the view, the host context and the persisted size.

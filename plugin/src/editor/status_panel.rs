@@ -2,7 +2,7 @@
 
 use std::sync::atomic::Ordering;
 
-use chameleon_dsp::StatsSnapshot;
+use chameleon_dsp::{LatencyMode, StatsSnapshot};
 use egui::{Color32, RichText, Ui};
 
 use super::theme;
@@ -47,6 +47,14 @@ pub fn kind_text(kind: EngineKind) -> &'static str {
         EngineKind::Neural => "Neural model",
         EngineKind::BuiltIn => "Built-in spectral styles",
         EngineKind::Dry => "Dry (passing audio through)",
+    }
+}
+
+/// The latency mode as the editor names it.
+pub fn latency_mode_name(mode: LatencyMode) -> &'static str {
+    match mode {
+        LatencyMode::Studio => "Studio",
+        LatencyMode::Live => "Live",
     }
 }
 
@@ -117,7 +125,11 @@ pub fn show(ui: &mut Ui, status: &EngineStatus, baseline: &mut CounterBaseline) 
             row(
                 ui,
                 "Latency",
-                format!("{latency} samples / {:.1} ms", status.latency_ms()),
+                format!(
+                    "{latency} samples / {:.1} ms ({})",
+                    status.latency_ms(),
+                    latency_mode_name(info.latency_mode)
+                ),
             );
             let hop_ms = if sr > 0.0 && info.hop > 0 {
                 info.hop as f32 * 1000.0 / sr

@@ -29,5 +29,5 @@ pub fn builtin_engine() -> Built {
         max_block: BLOCK,
         offline: false,
     };
-    engine_builder::build(spec, &choice, Device::Cpu, 1)
+    engine_builder::build(spec, &choice, Device::Cpu, chameleon_dsp::LatencyMode::Studio, 1)
 }

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 
 use clack_extensions::gui::{GuiSize, HostGui, HostGuiImpl};
+use clack_extensions::latency::{HostLatency, HostLatencyImpl};
 use clack_extensions::state::{HostState, HostStateImpl};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
@@ -31,6 +32,8 @@ pub struct Shared {
     gui: Mutex<GuiRequests>,
     /// How often the plugin called `clap_host_state.mark_dirty`.
     marked_dirty: AtomicU32,
+    /// How often the plugin called `clap_host_latency.changed`.
+    latency_changed: AtomicU32,
 }
 
 /// Host callbacks tied to the main thread.
@@ -43,6 +46,12 @@ impl<'a> MainThreadHandler<'a> for MainThread<'a> {}
 impl HostStateImpl for MainThread<'_> {
     fn mark_dirty(&self) {
         self.shared.marked_dirty.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+impl HostLatencyImpl for MainThread<'_> {
+    fn changed(&self) {
+        self.shared.latency_changed.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -103,6 +112,7 @@ impl HostHandlers for TestHost {
     fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
         builder.register::<HostGui>();
         builder.register::<HostState>();
+        builder.register::<HostLatency>();
     }
 }
 
@@ -124,6 +134,7 @@ impl Instance {
             |_| Shared {
                 callback_requested: AtomicBool::new(false),
                 restart_requested: AtomicBool::new(false),
+                latency_changed: AtomicU32::new(0),
                 gui: Mutex::new(GuiRequests::default()),
                 marked_dirty: AtomicU32::new(0),
             },
@@ -141,6 +152,11 @@ impl Instance {
         self.plugin.plugin_handle()
     }
 
+    /// The plugin's main-thread handle while it is inactive (for `params.flush`).
+    pub fn inactive_plugin_handle(&mut self) -> Option<InactivePluginMainThreadHandle<'_>> {
+        self.plugin.inactive_plugin_handle()
+    }
+
     /// What the plugin asked of its editor window since the last call.
     pub fn take_gui_requests(&mut self) -> GuiRequests {
         self.plugin.access_shared_handler(|s| {
@@ -154,6 +170,18 @@ impl Instance {
     pub fn marked_dirty(&mut self) -> u32 {
         self.plugin
             .access_shared_handler(|s| s.marked_dirty.load(Ordering::Acquire))
+    }
+
+    /// Whether the plugin asked for a restart since the last call.
+    pub fn take_restart_request(&mut self) -> bool {
+        self.plugin
+            .access_shared_handler(|s| s.restart_requested.swap(false, Ordering::AcqRel))
+    }
+
+    /// How often the plugin has told the host that its latency changed.
+    pub fn latency_changes(&mut self) -> u32 {
+        self.plugin
+            .access_shared_handler(|s| s.latency_changed.load(Ordering::Acquire))
     }
 
     /// Runs the main-thread callback if the plugin asked for one.

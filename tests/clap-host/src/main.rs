@@ -18,7 +18,9 @@ use std::process::ExitCode;
 
 use chameleon_clap_host::host::{Instance, Session};
 use chameleon_clap_host::level::{LevelCheck, MAX_GAIN_DB};
-use chameleon_clap_host::params::{find, list_params, param_text, param_value, text_value, Param};
+use chameleon_clap_host::params::{
+    find, flush_param, list_params, param_text, param_value, text_value, Param,
+};
 use chameleon_clap_host::presets;
 use chameleon_clap_host::report::Report;
 use chameleon_clap_host::rng::Rng;
@@ -220,13 +222,22 @@ fn check_rates_and_blocks(
 /// Measures the latency with an impulse (dry and wet) against what the plugin reports.
 fn check_latency(report: &mut Report, entry: &PluginEntry, params: &[Param]) {
     let mix = find(params, "Mix").id;
-    for (rate, max_block, block) in [
-        (48_000.0, 512u32, 512usize),
-        (44_100.0, 1024, 333),
-        (96_000.0, 64, 64),
+    let mode_param = find(params, "Latency Mode");
+    for (mode, rate, max_block, block) in [
+        ("Studio", 48_000.0, 512u32, 512usize),
+        ("Studio", 44_100.0, 1024, 333),
+        ("Studio", 96_000.0, 64, 64),
+        ("Live", 48_000.0, 64, 64),
+        ("Live", 44_100.0, 1024, 333),
+        ("Live", 96_000.0, 64, 64),
     ] {
         for mix_value in [0.0, 1.0] {
             let mut instance = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+            let mode_value = text_value(&mut instance, mode_param.id, mode);
+            if !flush_param(&mut instance, mode_param.id, mode_value) {
+                report.check(false, format!("the latency mode {mode} can be set before activation"));
+                continue;
+            }
             let mut session = Session::start(&mut instance, rate, max_block, 2).expect("activate");
             let reported = latency(&mut instance).unwrap_or(0) as usize;
             // The wet path shows the impulse only through an identity style; other styles
@@ -259,8 +270,8 @@ fn check_latency(report: &mut Report, entry: &PluginEntry, params: &[Param]) {
                 .map(|(i, _)| i)
                 .unwrap_or(0);
             let what = format!(
-                "{rate} Hz, blocks of {block}, mix {mix_value}, style {style}: impulse lands at \
-                 {peak}, reported latency {reported} (peak {:.3})",
+                "{mode}, {rate} Hz, blocks of {block}, mix {mix_value}, style {style}: impulse \
+                 lands at {peak}, reported latency {reported} (peak {:.3})",
                 output[peak]
             );
             if measurable {
@@ -428,6 +439,68 @@ fn check_state(report: &mut Report, entry: &PluginEntry, params: &[Param], rng: 
     report.check(
         ok && got == expected,
         format!("it plays with the latency kept ({got:?}, expected {expected:?})"),
+    );
+}
+
+/// Switches the latency mode while processing: the plugin must ask for a restart, report the
+/// Live latency after it, and crossfade between the two latencies without a click (at mix 0 a
+/// sine stays as smooth as the input; a hard cut would jump by up to twice its amplitude).
+fn check_latency_mode_switch(report: &mut Report, entry: &PluginEntry, params: &[Param]) {
+    let mode = find(params, "Latency Mode").id;
+    let mix = find(params, "Mix").id;
+    let mut instance = Instance::new(entry, PLUGIN_ID).expect("instantiate");
+    let live = text_value(&mut instance, mode, "Live");
+    let (rate, block) = (48_000.0, 64usize);
+    let mut session = Session::start(&mut instance, rate, block as u32, 2).expect("activate");
+    let studio_latency = session.latency().unwrap_or(0);
+    let _ = instance.take_restart_request();
+    let sine = |n: usize| 0.3 * (std::f64::consts::TAU * 220.0 * n as f64 / rate).sin() as f32;
+    let mut output = Vec::new();
+    let mut restart = false;
+    let switch_at = 24_000;
+    let total = 4 * 48_000;
+    let mut done = 0;
+    while done < total {
+        let input: Vec<f32> = (done..done + block).map(sine).collect();
+        let mut events = vec![];
+        if done == 0 {
+            events.push(ParamValueEvent::new(0, mix, Pckn::match_all(), 0.0));
+        }
+        if done == switch_at {
+            events.push(ParamValueEvent::new(0, mode, Pckn::match_all(), live));
+        }
+        let out = session.process(&[&input, &input], &events);
+        output.extend_from_slice(&out[0]);
+        done += block;
+        instance.poll_main_thread();
+        restart |= instance.take_restart_request();
+        // Paced about as a real-time host, so the loader's rebuild lands during the run.
+        std::thread::sleep(std::time::Duration::from_micros(600));
+    }
+    session.stop(&mut instance);
+    let steady = (1..switch_at).map(|i| (sine(i) - sine(i - 1)).abs()).fold(0.0, f32::max);
+    let worst = output[switch_at..]
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0, f32::max);
+    report.check(
+        worst <= 1.5 * steady && output.iter().all(|x| x.is_finite()),
+        format!(
+            "Studio → Live while processing: largest step {worst:.4} (a 220 Hz sine steps {steady:.4})"
+        ),
+    );
+    report.check(restart, "switching the latency mode asks the host for a restart");
+    let mut session = Session::start(&mut instance, rate, block as u32, 2).expect("reactivate");
+    let live_latency = session.latency().unwrap_or(0);
+    let _ = session.process(&[&[0.0; 64], &[0.0; 64]], &[]);
+    session.stop(&mut instance);
+    report.check(
+        live_latency > 0 && live_latency < studio_latency && live_latency <= 512,
+        format!(
+            "after the restart the plugin reports the Live latency: {live_latency} samples \
+             (Studio {studio_latency}), host told {} time(s)",
+            instance.latency_changes()
+        ),
     );
 }
 
@@ -734,6 +807,7 @@ fn main() -> ExitCode {
         check_params_act(&mut report, &entry, &params);
         check_state(&mut report, &entry, &params, &mut rng);
         check_swap_under_load(&mut report, &entry);
+        check_latency_mode_switch(&mut report, &entry, &params);
         check_presets(&mut report, &entry, &params, &names);
         check_level_safety(&mut report, &entry, &params, &names[0]);
         check_rates_and_blocks(&mut report, &entry, &params, &mut rng);

@@ -69,6 +69,27 @@ pub fn text_value(instance: &mut Instance, id: ClapId, text: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// Sets parameter `id` to `value` while the plugin is inactive (through `params.flush`).
+/// Returns whether the plugin then reports that value.
+pub fn flush_param(instance: &mut Instance, id: ClapId, value: f64) -> bool {
+    let Some(params) = instance.plugin_handle().get_extension::<PluginParams>() else {
+        return false;
+    };
+    let mut input = EventBuffer::new();
+    input.push(&ParamValueEvent::new(0, id, Pckn::match_all(), value));
+    let mut output = EventBuffer::new();
+    if let Some(mut handle) = instance.inactive_plugin_handle() {
+        params.flush(
+            &mut handle,
+            &input.as_input(),
+            &mut output.as_output(),
+        );
+    } else {
+        return false;
+    }
+    param_value(instance, id).is_some_and(|v| (v - value).abs() < 1e-9)
+}
+
 /// The value the plugin reports for parameter `id`.
 pub fn param_value(instance: &mut Instance, id: ClapId) -> Option<f64> {
     let params = instance.plugin_handle().get_extension::<PluginParams>()?;
