@@ -293,7 +293,7 @@ impl Engine {
             history: vec![Complex32::new(0.0, 0.0); slots * config.channels * bins],
             level_match: LevelMatch::new(hop_seconds, config.channels * geometry.hop),
             guard: LevelGuard::new(hop_seconds, config.channels * geometry.hop),
-            wet_gain: HopGain::default(),
+            wet_gain: HopGain::for_hop(geometry.hop),
             limiter: PeakLimiter::new(geometry.hop, config.sample_rate),
             submitted: vec![false; slots],
             returned: (0..slots).map(|_| None).collect(),

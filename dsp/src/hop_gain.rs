@@ -1,23 +1,38 @@
 //! A gain applied to one finished hop of wet samples, ramped from the previous hop's so that
-//! no change clicks: a fall completes within [`FALL_SAMPLES`] (the guard must act early in the
-//! hop), a rise takes the whole hop.
+//! no change clicks: a fall completes within the first quarter of the hop (the guard must act
+//! early in the hop; 64 samples for a 256-sample hop, 32 in the Live mode's 128), a rise takes
+//! the whole hop.
 
-/// Samples over which a lower gain is reached.
-pub const FALL_SAMPLES: usize = 64;
+/// Share of the hop over which a lower gain is reached (one quarter).
+pub const FALL_FRACTION: usize = 4;
+/// Samples over which a lower gain is reached with the default 256-sample hop.
+pub const FALL_SAMPLES: usize = 256 / FALL_FRACTION;
 
 /// The gain of the previous hop, and the ramp to the next.
 #[derive(Debug, Clone, Copy)]
 pub struct HopGain {
     current: f32,
+    fall: usize,
 }
 
 impl Default for HopGain {
     fn default() -> Self {
-        Self { current: 1.0 }
+        Self {
+            current: 1.0,
+            fall: FALL_SAMPLES,
+        }
     }
 }
 
 impl HopGain {
+    /// A gain for hops of `hop` samples: falls complete within `hop / 4` samples.
+    pub fn for_hop(hop: usize) -> Self {
+        Self {
+            current: 1.0,
+            fall: (hop / FALL_FRACTION).max(1),
+        }
+    }
+
     /// Back to unity (transport jump).
     pub fn reset(&mut self) {
         self.current = 1.0;
@@ -38,7 +53,7 @@ impl HopGain {
         }
         let len = channels.iter().map(Vec::len).min().unwrap_or(0);
         let ramp = if target < start {
-            FALL_SAMPLES.min(len)
+            self.fall.min(len)
         } else {
             len
         };

@@ -12,6 +12,11 @@
 //! the dry follower, which stops a burst in the hop it starts. The wet follower reads the wet
 //! level before the guard's own gain, so the guard is no feedback loop.
 //!
+//! The levels are measured over windows of about [`GUARD_WINDOW_SECONDS`] whatever the hop:
+//! with a shorter hop (the Live latency mode) each level is the mean hop energy over the last
+//! few hops, so a click's energy counts as the same short-term level in every mode and the
+//! followers' release allows the same tail.
+//!
 //! A wet hop no louder than the headroom allows (the identity style, a fallback) gets a gain
 //! of exactly 1, so the reconstruction stays bit-exact.
 
@@ -27,6 +32,10 @@ pub const GUARD_DB_MATCHED: f32 = 2.5;
 pub const GUARD_DB_UNMATCHED: f32 = 4.5;
 /// How much more than the guard's headroom one hop may exceed the dry level, in dB.
 pub const GUARD_BURST_EXTRA_DB: f32 = 3.0;
+/// Length of the window the guard measures levels over, in seconds (256 samples at 48 kHz).
+pub const GUARD_WINDOW_SECONDS: f32 = 256.0 / 48000.0;
+/// Most hops one level window spans.
+const MAX_WINDOW_HOPS: usize = 4;
 /// Mean energy per sample below which a hop counts as silence (−100 dBFS).
 pub const SILENCE_ENERGY_PER_SAMPLE: f32 = 1e-10;
 
@@ -36,6 +45,13 @@ pub struct LevelGuard {
     floor: f32,
     dry: LevelFollower,
     wet: LevelFollower,
+    /// Hops per level window, `1..=MAX_WINDOW_HOPS`.
+    window_hops: usize,
+    /// The last hop energies, dry and wet (ring of `window_hops`).
+    recent_dry: [f32; MAX_WINDOW_HOPS],
+    recent_wet: [f32; MAX_WINDOW_HOPS],
+    /// Next slot of the rings.
+    slot: usize,
 }
 
 impl LevelGuard {
@@ -48,10 +64,16 @@ impl LevelGuard {
             256.0 / 48000.0
         };
         let follower = LevelFollower::new(hop_seconds, GUARD_ATTACK_SECONDS, GUARD_RELEASE_SECONDS);
+        let window_hops =
+            ((GUARD_WINDOW_SECONDS / hop_seconds).round() as usize).clamp(1, MAX_WINDOW_HOPS);
         Self {
             floor: SILENCE_ENERGY_PER_SAMPLE * samples_per_hop.max(1) as f32,
             dry: follower,
             wet: follower,
+            window_hops,
+            recent_dry: [0.0; MAX_WINDOW_HOPS],
+            recent_wet: [0.0; MAX_WINDOW_HOPS],
+            slot: 0,
         }
     }
 
@@ -59,6 +81,25 @@ impl LevelGuard {
     pub fn reset(&mut self) {
         self.dry.reset();
         self.wet.reset();
+        self.recent_dry = [0.0; MAX_WINDOW_HOPS];
+        self.recent_wet = [0.0; MAX_WINDOW_HOPS];
+        self.slot = 0;
+    }
+
+    /// Mean hop energy over the level window, including `dry` and `wet` (this hop's).
+    fn windowed(&mut self, dry: f32, wet: f32) -> (f32, f32) {
+        if self.window_hops == 1 {
+            return (dry, wet);
+        }
+        self.recent_dry[self.slot] = dry;
+        self.recent_wet[self.slot] = wet;
+        self.slot = (self.slot + 1) % self.window_hops;
+        let n = self.window_hops as f32;
+        let mean = |r: &[f32]| r.iter().sum::<f32>() / n;
+        (
+            mean(&self.recent_dry[..self.window_hops]),
+            mean(&self.recent_wet[..self.window_hops]),
+        )
     }
 
     /// The guard's gain (linear, at most 1) for one wet hop, from the dry hop's energy and the
@@ -68,7 +109,7 @@ impl LevelGuard {
         if !wet_energy.is_finite() {
             return 0.0;
         }
-        let dry = finite_or_zero(dry_energy);
+        let (dry, wet_energy) = self.windowed(finite_or_zero(dry_energy), wet_energy);
         let dry_level = self.dry.follow(dry).max(self.floor);
         let wet_level = self.wet.follow(wet_energy);
         let headroom_db = if matched {

@@ -22,7 +22,7 @@ pub const RELEASE_SECONDS: f32 = 0.02;
 /// Headroom of the ceiling over the held input peak with level match on, in dB.
 pub const PEAK_HEADROOM_DB_MATCHED: f32 = 5.0;
 /// Headroom of the ceiling over the held input peak with level match off, in dB.
-pub const PEAK_HEADROOM_DB_UNMATCHED: f32 = 8.0;
+pub const PEAK_HEADROOM_DB_UNMATCHED: f32 = 7.9;
 /// Ceiling in absolute terms below which the limiter never pushes (about −80 dBFS), so wet
 /// content a model makes of near-silence is not amplified by the ceiling's rules either.
 const ABSOLUTE_FLOOR: f32 = 1e-4;

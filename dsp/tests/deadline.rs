@@ -5,7 +5,7 @@ mod common;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use chameleon_dsp::{Engine, EngineConfig, ProcessingMode, StftGeometry};
+use chameleon_dsp::{Engine, EngineConfig, LatencyMode, ProcessingMode, StftGeometry};
 use common::*;
 
 const RATE: f32 = 48000.0;
@@ -27,7 +27,11 @@ fn run_paced(engine: &mut Engine, input: &[f32]) -> Vec<f32> {
 }
 
 fn engine_with(model: ScriptedModel) -> Engine {
-    let config = EngineConfig::realtime(RATE, 1, StftGeometry::default(), BLOCK);
+    engine_in(LatencyMode::Studio, model)
+}
+
+fn engine_in(mode: LatencyMode, model: ScriptedModel) -> Engine {
+    let config = EngineConfig::for_mode(mode, RATE, 1, StftGeometry::default(), BLOCK).unwrap();
     let mut engine = Engine::new(config, Box::new(model)).unwrap();
     engine.set_controls(&wet());
     engine.snap_controls();
@@ -47,10 +51,22 @@ fn rms(signal: &[f32]) -> f32 {
 
 #[test]
 fn a_stalling_worker_gives_continuous_output_counts_misses_and_recovers() {
-    // Halves the level; stalls 50 ms on hops 40, 130 and 220 (of 300).
+    for mode in [LatencyMode::Studio, LatencyMode::Live] {
+        stalls_in(mode);
+    }
+}
+
+fn stalls_in(mode: LatencyMode) {
+    // Halves the level; stalls 50 ms at 0.21, 0.69 and 1.17 s of 1.6 s (Studio hops 40, 130
+    // and 220 of 300; Live's hops are half as long).
+    let hops_per_studio_hop = if mode == LatencyMode::Live { 2 } else { 1 };
     let mut model = ScriptedModel::new(0.5);
-    model.stall = Some((90, 40, Duration::from_millis(50)));
-    let mut engine = engine_with(model);
+    model.stall = Some((
+        90 * hops_per_studio_hop,
+        40 * hops_per_studio_hop,
+        Duration::from_millis(50),
+    ));
+    let mut engine = engine_in(mode, model);
     let seconds = 1.6;
     let input = sine((RATE * seconds) as usize, 440.0, RATE, 0.5);
     let output = run_paced(&mut engine, &input);
@@ -58,7 +74,10 @@ fn a_stalling_worker_gives_continuous_output_counts_misses_and_recovers() {
 
     assert!(output.iter().all(|x| x.is_finite()));
     let stats = engine.stats().snapshot();
-    assert!(stats.missed_frames > 0, "stalls must be counted as misses");
+    assert!(
+        stats.missed_frames > 0,
+        "{mode:?}: stalls must be counted as misses"
+    );
     assert!(
         stats.processed_frames > 100,
         "processing must resume: {stats:?}"
@@ -68,30 +87,42 @@ fn a_stalling_worker_gives_continuous_output_counts_misses_and_recovers() {
     let output_step = max_step(&output[latency..]);
     assert!(
         output_step < input_step * 1.5,
-        "discontinuity: output step {output_step} vs input step {input_step}"
+        "{mode:?}: discontinuity: output step {output_step} vs input step {input_step}"
     );
     // The end of the run is processed again (half level), not stuck on the dry fallback.
     let tail = &output[output.len() - 2048..];
     let level = rms(tail) / rms(&input[input.len() - 2048..]);
-    assert!((level - 0.5).abs() < 0.05, "tail level ratio {level}");
+    assert!(
+        (level - 0.5).abs() < 0.05,
+        "{mode:?}: tail level ratio {level}"
+    );
 }
 
 #[test]
 fn a_model_slower_than_real_time_falls_back_to_the_dry_signal() {
+    for mode in [LatencyMode::Studio, LatencyMode::Live] {
+        slow_model_in(mode);
+    }
+}
+
+fn slow_model_in(mode: LatencyMode) {
     let mut model = ScriptedModel::new(0.5);
     model.per_frame_delay = Duration::from_millis(20);
-    let mut engine = engine_with(model);
+    let mut engine = engine_in(mode, model);
     let input = sine(48_000, 300.0, RATE, 0.5);
     let output = run_paced(&mut engine, &input);
     let latency = engine.latency_samples();
     let stats = engine.stats().snapshot();
-    assert!(stats.missed_frames > 50, "most hops must miss: {stats:?}");
+    assert!(
+        stats.missed_frames > 50,
+        "{mode:?}: most hops must miss: {stats:?}"
+    );
     assert!(output.iter().all(|x| x.is_finite()));
     // Mostly dry: level close to the input, and never silence.
     let level = rms(&output[latency..]) / rms(&input[..input.len() - latency]);
     assert!(
         level > 0.8,
-        "fallback must keep the signal, level ratio {level}"
+        "{mode:?}: fallback must keep the signal, level ratio {level}"
     );
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use chameleon_dsp::{Controls, Engine, EngineConfig, ProcessingMode, StftGeometry};
+use chameleon_dsp::{Controls, Engine, EngineConfig, LatencyMode, ProcessingMode, StftGeometry};
 use chameleon_level_check::bounds::Bounds;
 use chameleon_level_check::measure::{compare, LevelChange};
 use chameleon_level_check::signals::{hostile, sweep};
@@ -12,8 +12,12 @@ use common::*;
 const RATE: f32 = 48000.0;
 
 fn engine(gain: f32, channels: usize, rate: f32) -> Engine {
+    engine_in(LatencyMode::Studio, gain, channels, rate)
+}
+
+fn engine_in(mode: LatencyMode, gain: f32, channels: usize, rate: f32) -> Engine {
     let geometry = StftGeometry::for_host_rate(1024, 256, 48000.0, rate).unwrap();
-    let mut config = EngineConfig::realtime(rate, channels, geometry, 512);
+    let mut config = EngineConfig::for_mode(mode, rate, channels, geometry, 512).unwrap();
     config.mode = ProcessingMode::offline();
     Engine::new(config, Box::new(ScriptedModel::new(gain))).unwrap()
 }
@@ -26,7 +30,17 @@ fn run(
     controls: Controls,
     rate: f32,
 ) -> (LevelChange, Vec<Vec<f32>>) {
-    let mut e = engine(gain, input.len(), rate);
+    run_in(LatencyMode::Studio, gain, input, controls, rate)
+}
+
+fn run_in(
+    mode: LatencyMode,
+    gain: f32,
+    input: &[Vec<f32>],
+    controls: Controls,
+    rate: f32,
+) -> (LevelChange, Vec<Vec<f32>>) {
+    let mut e = engine_in(mode, gain, input.len(), rate);
     e.set_controls(&controls);
     e.snap_controls();
     let latency = e.latency_samples();
@@ -49,6 +63,24 @@ fn a_model_forty_db_too_loud_stays_within_the_bounds_on_every_hostile_input() {
             assert!(
                 broken.is_empty(),
                 "{} with level match {level_match}: {broken:?} ({change:?})",
+                signal.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_bounds_hold_in_live_mode() {
+    for level_match in [true, false] {
+        let bounds = Bounds::for_level_match(level_match);
+        let controls = Controls::single(0, 1).with_level_match(level_match);
+        for signal in hostile(RATE, 2.0) {
+            let input = vec![signal.samples.clone()];
+            let (change, _) = run_in(LatencyMode::Live, 100.0, &input, controls, RATE);
+            let broken = bounds.violations(&change);
+            assert!(
+                broken.is_empty(),
+                "Live, {} with level match {level_match}: {broken:?} ({change:?})",
                 signal.name
             );
         }

@@ -23,6 +23,13 @@ fn process_set_controls_and_reset_do_not_allocate() {
     for (geometry, budget) in [
         (StftGeometry::default(), 3),
         (StftGeometry::new(4096, 2048).unwrap(), 2),
+        // The Live mode's low-delay pair.
+        (
+            StftGeometry::new(1024, 128)
+                .and_then(|g| g.with_synthesis_len(256))
+                .unwrap(),
+            1,
+        ),
     ] {
         let mut engine = builtin_engine(geometry, 2, budget, ProcessingMode::Realtime);
         let mut left = noise(40_000, 1, 0.5);

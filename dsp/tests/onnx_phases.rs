@@ -39,7 +39,8 @@ fn each_phase_of_a_live_engine_matches_the_model_at_its_own_hop() {
 
     // Live frames 0..24: the odd ones are the model's own frames 0..12, the even ones a second,
     // independent chain in between.
-    let mut live_frames: Vec<Box<Frame>> = (0..24).map(|s| frame(s, channels, bins, styles)).collect();
+    let mut live_frames: Vec<Box<Frame>> =
+        (0..24).map(|s| frame(s, channels, bins, styles)).collect();
     live.process(&mut live_frames).unwrap();
     let mut studio_frames: Vec<Box<Frame>> = (0..12)
         .map(|j| {
@@ -57,12 +58,16 @@ fn each_phase_of_a_live_engine_matches_the_model_at_its_own_hop() {
             .zip(&l.output)
             .map(|(a, b)| (a - b).norm())
             .fold(0.0f32, f32::max);
-        assert!(worst < 1e-5, "model frame {j}: live phase differs by {worst}");
+        assert!(
+            worst < 1e-5,
+            "model frame {j}: live phase differs by {worst}"
+        );
     }
     // The other chain really is separate: feeding all 24 frames through one chain differs.
     let mut single = open();
     single.prepare(g, rate, channels).unwrap();
-    let mut one_chain: Vec<Box<Frame>> = (0..24).map(|s| frame(s, channels, bins, styles)).collect();
+    let mut one_chain: Vec<Box<Frame>> =
+        (0..24).map(|s| frame(s, channels, bins, styles)).collect();
     single.process(&mut one_chain).unwrap();
     let differs = one_chain[23]
         .output

@@ -260,12 +260,24 @@ mod tests {
     #[test]
     fn unusable_specs_fall_back_to_dry_with_a_reason() {
         let mut s = spec(f32::NAN, 512);
-        let built = build(s, &ModelChoice::bundled(), Device::Cpu, LatencyMode::Studio, 0);
+        let built = build(
+            s,
+            &ModelChoice::bundled(),
+            Device::Cpu,
+            LatencyMode::Studio,
+            0,
+        );
         assert!(matches!(built.processor, Processor::Dry(_)));
         assert!(built.info.reason.unwrap().contains("dry"));
         s = spec(48000.0, 512);
         s.channels = 0;
-        let built = build(s, &ModelChoice::bundled(), Device::Cpu, LatencyMode::Studio, 0);
+        let built = build(
+            s,
+            &ModelChoice::bundled(),
+            Device::Cpu,
+            LatencyMode::Studio,
+            0,
+        );
         assert_eq!(built.info.kind, EngineKind::Dry);
     }
 }

@@ -482,7 +482,13 @@ fn device_picker(ui: &mut Ui, setter: &ParamSetter, params: &ChameleonParams) {
 
 /// The latency-mode drop-down (Studio / Live).
 fn latency_mode_picker(ui: &mut Ui, setter: &ParamSetter, params: &ChameleonParams) {
-    enum_picker(ui, setter, &params.latency_mode, "chameleon-latency-mode", "Mode");
+    enum_picker(
+        ui,
+        setter,
+        &params.latency_mode,
+        "chameleon-latency-mode",
+        "Mode",
+    );
 }
 
 /// A drop-down for an enum parameter, labelled `label` to its right (right-to-left layout).

@@ -29,5 +29,11 @@ pub fn builtin_engine() -> Built {
         max_block: BLOCK,
         offline: false,
     };
-    engine_builder::build(spec, &choice, Device::Cpu, chameleon_dsp::LatencyMode::Studio, 1)
+    engine_builder::build(
+        spec,
+        &choice,
+        Device::Cpu,
+        chameleon_dsp::LatencyMode::Studio,
+        1,
+    )
 }

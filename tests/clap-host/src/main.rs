@@ -235,7 +235,10 @@ fn check_latency(report: &mut Report, entry: &PluginEntry, params: &[Param]) {
             let mut instance = Instance::new(entry, PLUGIN_ID).expect("instantiate");
             let mode_value = text_value(&mut instance, mode_param.id, mode);
             if !flush_param(&mut instance, mode_param.id, mode_value) {
-                report.check(false, format!("the latency mode {mode} can be set before activation"));
+                report.check(
+                    false,
+                    format!("the latency mode {mode} can be set before activation"),
+                );
                 continue;
             }
             let mut session = Session::start(&mut instance, rate, max_block, 2).expect("activate");
@@ -478,7 +481,9 @@ fn check_latency_mode_switch(report: &mut Report, entry: &PluginEntry, params: &
         std::thread::sleep(std::time::Duration::from_micros(600));
     }
     session.stop(&mut instance);
-    let steady = (1..switch_at).map(|i| (sine(i) - sine(i - 1)).abs()).fold(0.0, f32::max);
+    let steady = (1..switch_at)
+        .map(|i| (sine(i) - sine(i - 1)).abs())
+        .fold(0.0, f32::max);
     let worst = output[switch_at..]
         .windows(2)
         .map(|w| (w[1] - w[0]).abs())
@@ -489,7 +494,10 @@ fn check_latency_mode_switch(report: &mut Report, entry: &PluginEntry, params: &
             "Studio → Live while processing: largest step {worst:.4} (a 220 Hz sine steps {steady:.4})"
         ),
     );
-    report.check(restart, "switching the latency mode asks the host for a restart");
+    report.check(
+        restart,
+        "switching the latency mode asks the host for a restart",
+    );
     let mut session = Session::start(&mut instance, rate, block as u32, 2).expect("reactivate");
     let live_latency = session.latency().unwrap_or(0);
     let _ = session.process(&[&[0.0; 64], &[0.0; 64]], &[]);

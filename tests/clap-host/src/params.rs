@@ -79,11 +79,7 @@ pub fn flush_param(instance: &mut Instance, id: ClapId, value: f64) -> bool {
     input.push(&ParamValueEvent::new(0, id, Pckn::match_all(), value));
     let mut output = EventBuffer::new();
     if let Some(mut handle) = instance.inactive_plugin_handle() {
-        params.flush(
-            &mut handle,
-            &input.as_input(),
-            &mut output.as_output(),
-        );
+        params.flush(&mut handle, &input.as_input(), &mut output.as_output());
     } else {
         return false;
     }
