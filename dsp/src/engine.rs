@@ -41,7 +41,7 @@ use realfft::num_complex::Complex32;
 use crate::controls::Controls;
 use crate::denormals::FlushDenormals;
 use crate::dry_wet::DryWetMixer;
-use crate::frame::{Frame, FrameStatus};
+use crate::frame::{spectrum_energy, Frame, FrameStatus, SILENCE_ENERGY};
 use crate::frame_queue::{frame_queue, AudioEnd};
 use crate::geometry::{GeometryError, StftGeometry, MAX_CHANNELS};
 use crate::hop_gain::HopGain;
@@ -209,6 +209,9 @@ pub struct Engine {
     limiter: PeakLimiter,
     /// Whether each history slot's frame reached the worker.
     submitted: Vec<bool>,
+    /// Whether each history slot's frame was silent; silent frames never go to the worker and
+    /// play unprocessed, as the worker would return them.
+    silent: Vec<bool>,
     /// Frames back from the worker, waiting for their deadline (slot = seq mod len).
     returned: Vec<Option<Box<Frame>>>,
     /// The spectrum handed to the overlap-add for the due hop.
@@ -296,6 +299,7 @@ impl Engine {
             wet_gain: HopGain::for_hop(geometry.hop),
             limiter: PeakLimiter::new(geometry.hop, config.sample_rate),
             submitted: vec![false; slots],
+            silent: vec![false; slots],
             returned: (0..slots).map(|_| None).collect(),
             synthesis_spectrum: vec![Complex32::new(0.0, 0.0); config.channels * bins],
             hop_fill: 0,
@@ -375,6 +379,7 @@ impl Engine {
         self.wet_gain.reset();
         self.limiter.reset();
         self.submitted.fill(false);
+        self.silent.fill(false);
         for slot in 0..self.returned.len() {
             if let Some(frame) = self.returned[slot].take() {
                 self.queue.recycle(frame);
@@ -456,7 +461,18 @@ impl Engine {
         if let Some(stale) = self.returned[slot].take() {
             self.queue.recycle(stale);
         }
-        self.submitted[slot] = self.submit(seq, slot, frame_len);
+        let spectrum = &self.history[slot * frame_len..(slot + 1) * frame_len];
+        self.silent[slot] = spectrum_energy(spectrum) < SILENCE_ENERGY;
+        self.submitted[slot] = if self.silent[slot] {
+            self.stats.silent_frames.fetch_add(1, Ordering::Relaxed);
+            self.worker
+                .shared()
+                .newest_seq
+                .store(seq, Ordering::Release);
+            false
+        } else {
+            self.submit(seq, slot, frame_len)
+        };
 
         let stats = &self.stats;
         stats.hops.fetch_add(1, Ordering::Relaxed);
@@ -534,6 +550,20 @@ impl Engine {
 
     fn resynthesise(&mut self, due: u64, due_slot: usize, frame_len: usize) {
         let dry = &self.history[due_slot * frame_len..(due_slot + 1) * frame_len];
+        if self.silent[due_slot] {
+            // As a silent frame back from the worker: the input itself, the wet ramp going on.
+            let step = 1.0 / self.config.crossfade_hops.max(1) as f32;
+            self.wet_ramp = (self.wet_ramp + step).min(1.0);
+            self.synthesis_spectrum.copy_from_slice(dry);
+            if let Some(stale) = self.returned[due_slot].take() {
+                self.queue.recycle(stale);
+            }
+            self.synthesis.add_frame(&self.synthesis_spectrum);
+            if self.config.level_safety {
+                self.keep_level_safe();
+            }
+            return;
+        }
         let frame = match self.returned[due_slot].take() {
             Some(frame) if frame.seq == due => Some(frame),
             Some(other) => {

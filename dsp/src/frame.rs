@@ -19,6 +19,16 @@ pub enum FrameStatus {
     Failed,
 }
 
+/// Mean energy per bin below which a frame counts as silent (about −140 dBFS for a 1024 FFT):
+/// it is resynthesised unprocessed, without waking the worker.
+pub const SILENCE_ENERGY: f32 = 1e-8;
+
+/// Mean energy per bin over all channels of a spectrum (`|X|²`, unnormalised FFT units).
+pub fn spectrum_energy(spectrum: &[Complex32]) -> f32 {
+    let sum: f32 = spectrum.iter().map(|c| c.norm_sqr()).sum();
+    sum / spectrum.len().max(1) as f32
+}
+
 /// A frame: the spectra of every channel at one hop, the controls in force, and the result.
 ///
 /// Frames are allocated once in a fixed pool and recycled; nothing here is allocated or
@@ -72,8 +82,8 @@ impl Frame {
     }
 
     /// Mean energy per bin over all channels (`|X|²`, unnormalised FFT units).
+    /// Below [`SILENCE_ENERGY`] the frame is silent and passes unprocessed.
     pub fn input_energy(&self) -> f32 {
-        let sum: f32 = self.input.iter().map(|c| c.norm_sqr()).sum();
-        sum / self.input.len().max(1) as f32
+        spectrum_energy(&self.input)
     }
 }

@@ -59,19 +59,22 @@ impl OverlapAdd {
         let bins = self.geometry.bins();
         let hop = self.geometry.hop;
         for (channel, acc) in self.accumulator.iter_mut().enumerate() {
-            self.ifft_input
-                .copy_from_slice(&spectrum[channel * bins..(channel + 1) * bins]);
+            let input = &spectrum[channel * bins..(channel + 1) * bins];
+            // A zero spectrum adds nothing: skip its inverse transform.
+            let silent = input.iter().all(|c| c.re == 0.0 && c.im == 0.0);
+            self.ifft_input.copy_from_slice(input);
             // A real signal's DC and Nyquist bins are real; the inverse transform needs them so.
             self.ifft_input[0].im = 0.0;
             self.ifft_input[bins - 1].im = 0.0;
-            if self
-                .ifft
-                .process_with_scratch(
-                    &mut self.ifft_input,
-                    &mut self.ifft_output,
-                    &mut self.scratch,
-                )
-                .is_ok()
+            if !silent
+                && self
+                    .ifft
+                    .process_with_scratch(
+                        &mut self.ifft_input,
+                        &mut self.ifft_output,
+                        &mut self.scratch,
+                    )
+                    .is_ok()
             {
                 let tail = &self.ifft_output[self.geometry.fft_size - acc.len()..];
                 for ((a, &y), &w) in acc.iter_mut().zip(tail).zip(&self.scaled_window) {

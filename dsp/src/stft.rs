@@ -62,6 +62,12 @@ impl StftAnalyzer {
         let bins = self.geometry.bins();
         let hop = self.geometry.hop;
         for (channel, history) in self.history.iter_mut().enumerate() {
+            let out = &mut spectrum[channel * bins..(channel + 1) * bins];
+            // Digital silence: the transform of zeros is zeros, so skip it.
+            if history.iter().all(|&x| x == 0.0) {
+                out.fill(Complex32::new(0.0, 0.0));
+                continue;
+            }
             for ((dst, &x), &w) in self
                 .fft_input
                 .iter_mut()
@@ -70,7 +76,6 @@ impl StftAnalyzer {
             {
                 *dst = x * w;
             }
-            let out = &mut spectrum[channel * bins..(channel + 1) * bins];
             // NOTE: lengths are fixed at construction, so this cannot fail; a failure would
             // leave a zero spectrum rather than panic on the audio thread.
             if self

@@ -12,13 +12,11 @@ use std::time::{Duration, Instant};
 
 use ringbuf::traits::{Consumer, Observer, Producer};
 
-use crate::frame::{Frame, FrameStatus};
+use crate::frame::{Frame, FrameStatus, SILENCE_ENERGY};
 use crate::frame_queue::WorkerEnd;
 use crate::model::FrameModel;
 use crate::stats::EngineStats;
 
-/// Mean energy per bin below which a frame counts as silent (about -140 dBFS for a 1024 FFT).
-const SILENCE_ENERGY: f32 = 1e-8;
 /// Longest the worker sleeps before looking for work on its own, in milliseconds.
 const IDLE_WAKE_MS: u64 = 100;
 

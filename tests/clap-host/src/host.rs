@@ -153,7 +153,9 @@ impl Instance {
     }
 
     /// The plugin's main-thread handle while it is inactive (for `params.flush`).
-    pub fn inactive_plugin_handle(&mut self) -> Option<InactivePluginMainThreadHandle<'_>> {
+    pub fn inactive_plugin_handle(
+        &mut self,
+    ) -> Option<clack_host::plugin::InactivePluginMainThreadHandle<'_>> {
         self.plugin.inactive_plugin_handle()
     }
 

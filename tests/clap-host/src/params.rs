@@ -1,6 +1,7 @@
 //! Parameters through the plugin's params extension.
 
 use clack_extensions::params::{ParamInfoBuffer, PluginParams};
+use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 
 use crate::host::Instance;

@@ -45,7 +45,9 @@ use std::time::{Duration, Instant};
 use chameleon_clap_host::host::host_info;
 use chameleon_clap_host::PLUGIN_ID;
 use clack_extensions::latency::PluginLatency;
+use clack_extensions::params::{ParamInfoBuffer, PluginParams};
 use clack_extensions::render::{PluginRender, RenderMode};
+use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 
 /// Channels processed per instance.
@@ -82,12 +84,14 @@ struct Options {
     max_block_ms: Option<f64>,
     skip_silent: bool,
     rt_priority: bool,
+    /// The plugin's latency mode by its display text (`Studio`, `Live`).
+    latency_mode: String,
 }
 
 fn usage() -> &'static str {
     "usage: load [--plugin PATH.clap] [--seconds S] [--max-instances N] [--instances N] \
-     [--block SAMPLES] [--rate HZ] [--no-silent] [--no-rt-priority] \
-     [--verify [--max-block-ms MS]]"
+     [--block SAMPLES] [--rate HZ] [--latency-mode studio|live] [--no-silent] \
+     [--no-rt-priority] [--verify [--max-block-ms MS]]"
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -102,6 +106,7 @@ fn parse_options() -> Result<Options, String> {
         max_block_ms: None,
         skip_silent: false,
         rt_priority: true,
+        latency_mode: "Studio".to_owned(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -127,6 +132,15 @@ fn parse_options() -> Result<Options, String> {
             "--max-block-ms" => {
                 o.max_block_ms = Some(number(value("--max-block-ms")?, "--max-block-ms")?)
             }
+            "--latency-mode" => {
+                o.latency_mode = match value("--latency-mode")?.as_str() {
+                    "studio" => "Studio".to_owned(),
+                    "live" => "Live".to_owned(),
+                    other => {
+                        return Err(format!("--latency-mode: '{other}' is not studio or live"))
+                    }
+                }
+            }
             "--no-silent" => o.skip_silent = true,
             "--no-rt-priority" => o.rt_priority = false,
             "-h" | "--help" => return Err(usage().to_owned()),
@@ -137,6 +151,37 @@ fn parse_options() -> Result<Options, String> {
         return Err("--block must be 1..=16384".to_owned());
     }
     Ok(o)
+}
+
+/// Sets the `Latency Mode` parameter to the value shown as `text`, before activation.
+fn set_latency_mode(instance: &mut PluginInstance<LoadHost>, text: &str) -> Result<(), String> {
+    let params = instance
+        .plugin_handle()
+        .get_extension::<PluginParams>()
+        .ok_or("the plugin has no params extension")?;
+    let handle = instance.plugin_handle();
+    let mut id = None;
+    for index in 0..params.count(&handle) {
+        let mut buffer = ParamInfoBuffer::new();
+        if let Some(info) = params.get_info(&handle, index, &mut buffer) {
+            if info.name == b"Latency Mode" {
+                id = Some(info.id);
+            }
+        }
+    }
+    let id = id.ok_or("the plugin has no Latency Mode parameter")?;
+    let text_c = std::ffi::CString::new(text).map_err(|e| e.to_string())?;
+    let value = params
+        .text_to_value(&handle, id, &text_c)
+        .ok_or_else(|| format!("Latency Mode has no value '{text}'"))?;
+    let mut input = EventBuffer::new();
+    input.push(&ParamValueEvent::new(0, id, Pckn::match_all(), value));
+    let mut output = EventBuffer::new();
+    let mut inactive = instance
+        .inactive_plugin_handle()
+        .ok_or("the instance is already active")?;
+    params.flush(&mut inactive, &input.as_input(), &mut output.as_output());
+    Ok(())
 }
 
 /// The test input: two tones with a slow swell (the same signal as the fault suite's).
@@ -187,6 +232,7 @@ impl Voice {
         block: usize,
         mode: RenderMode,
         blocks: usize,
+        latency_mode: &str,
     ) -> Result<Self, String> {
         let info = host_info("Chameleon load benchmark")?;
         let mut instance =
@@ -201,6 +247,7 @@ impl Voice {
                 .set(&instance.plugin_handle(), RenderMode::Offline)
                 .map_err(|e| format!("offline render mode refused: {e}"))?;
         }
+        set_latency_mode(&mut instance, latency_mode)?;
         let config = PluginAudioConfiguration {
             sample_rate: rate,
             min_frames_count: 1,
@@ -353,7 +400,14 @@ fn offline_reference(
 ) -> Result<(Vec<Vec<f32>>, Option<u32>), String> {
     let frames = input[0].len();
     let blocks = frames / o.block;
-    let mut voice = Voice::new(entry, o.rate, o.block, RenderMode::Offline, 0)?;
+    let mut voice = Voice::new(
+        entry,
+        o.rate,
+        o.block,
+        RenderMode::Offline,
+        0,
+        &o.latency_mode,
+    )?;
     let mut out = vec![vec![0.0f32; frames]; CHANNELS];
     for b in 0..blocks {
         let start = b * o.block;
@@ -422,7 +476,16 @@ fn run_realtime(
         .unwrap_or(1.0);
     let tolerance = 1e-3 * peak.max(1e-6);
     let mut voices = (0..n)
-        .map(|_| Voice::new(entry, o.rate, o.block, RenderMode::Realtime, blocks))
+        .map(|_| {
+            Voice::new(
+                entry,
+                o.rate,
+                o.block,
+                RenderMode::Realtime,
+                blocks,
+                &o.latency_mode,
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let period = Duration::from_secs_f64(o.block as f64 / o.rate);
     let mut wake_late: Vec<u64> = Vec::with_capacity(blocks);
