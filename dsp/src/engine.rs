@@ -132,7 +132,7 @@ impl EngineConfig {
         model: StftGeometry,
         max_block: usize,
     ) -> Result<Self, GeometryError> {
-        let (geometry, budget) = mode.plan(model, sample_rate, max_block)?;
+        let (geometry, budget) = mode.plan(model, max_block)?;
         let mut config = Self::realtime(sample_rate, channels, geometry, max_block);
         config.budget_hops = budget;
         Ok(config)
@@ -231,6 +231,8 @@ pub struct Engine {
     smoothing: f32,
     peak_in: f32,
     peak_out: f32,
+    /// Whether the next [`Engine::set_controls`] jumps instead of gliding (after start or reset).
+    snap_pending: bool,
 }
 
 impl Engine {
@@ -312,6 +314,7 @@ impl Engine {
             smoothing,
             peak_in: 0.0,
             peak_out: 0.0,
+            snap_pending: true,
         })
     }
 
@@ -336,10 +339,15 @@ impl Engine {
     }
 
     /// Sets the controls applied from the next hop on. Style weights glide per hop; the mix
-    /// glides per sample. Real-time safe.
+    /// glides per sample. The first controls after the engine starts or resets apply at once
+    /// (a host delivers the session's values with its first block). Real-time safe.
     pub fn set_controls(&mut self, controls: &Controls) {
         self.target = *controls;
         self.mixer.set_target(controls.mix);
+        if self.snap_pending {
+            self.snap_pending = false;
+            self.snap_controls();
+        }
     }
 
     /// Jumps straight to the current controls (no glide), e.g. before an offline render.
@@ -394,6 +402,7 @@ impl Engine {
         self.worker.request_reset();
         self.smoothed = self.target;
         self.wet_ramp = 1.0;
+        self.snap_pending = true;
     }
 
     /// Processes one host block in place. `channels` holds up to the configured number of

@@ -13,11 +13,11 @@
 //! call is due in a later call, so the worker always has at least one block period (1.3 ms
 //! at 64 samples and 48 kHz; the bundled model needs about 0.2 ms per hop).
 //!
-//! - **Studio** keeps the model's hop and the symmetric window pair (`synthesis_len = fft`),
-//!   as the model was trained. Where that would exceed [`STUDIO_MAX_SECONDS`] (host blocks
-//!   above 896 samples at 48 kHz) the synthesis span is shortened, in whole hops, until the
-//!   total fits (or to two hops). At 48 kHz with the 1024/256 model: 1280 samples (26.7 ms)
-//!   for blocks up to 256, 1536 at 512 and 1792 (37.3 ms) at 1024.
+//! - **Studio** keeps the model's hop and resynthesises the last three quarters of each frame
+//!   ([`studio_synthesis_len`]; the whole frame for a half-window hop), at every host block
+//!   size, so a render never depends on the buffer size. At 48 kHz with the 1024/256 model:
+//!   1024 samples (21.3 ms) for blocks up to 256, 1280 at 512 and 1792 (37.3 ms) at 1024,
+//!   within [`STUDIO_MAX_SECONDS`] up to 1152-sample blocks.
 //! - **Live** halves the hop's share of the window to `fft / 8` and resynthesises only the
 //!   last `fft / 4` samples of each frame. The model still sees frames one model hop apart
 //!   (the runner keeps one context and state per phase, see `OnnxModel`), so it runs
@@ -26,7 +26,7 @@
 
 use crate::geometry::{GeometryError, StftGeometry};
 
-/// Largest Studio latency the synthesis span is shortened to meet, in seconds (40 ms).
+/// Studio's latency target at host blocks of up to 1024 samples at 48 kHz, in seconds (40 ms).
 pub const STUDIO_MAX_SECONDS: f32 = 0.040;
 
 /// Host blocks above this many samples are budgeted as this many.
@@ -38,7 +38,8 @@ pub const MAX_BUDGET_HOPS: usize = 64;
 /// How the engine trades latency against resynthesis length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LatencyMode {
-    /// The model's own hop and the symmetric window pair; up to 26.7 ms at 48 kHz.
+    /// The model's own hop and three quarters of its window resynthesised; 21.3 ms at 48 kHz and
+    /// blocks up to 256.
     #[default]
     Studio,
     /// An eighth-window hop and a quarter-window synthesis span; 8 ms at 48 kHz and small
@@ -65,27 +66,22 @@ impl LatencyMode {
     }
 
     /// The engine geometry and worker budget (in hops) for a model whose window at the host
-    /// rate is `model` (symmetric, from [`StftGeometry::for_host_rate`]), at `sample_rate` Hz
-    /// with host blocks of up to `max_block` samples.
+    /// rate is `model` (symmetric, from [`StftGeometry::for_host_rate`]), with host blocks of
+    /// up to `max_block` samples.
     pub fn plan(
         self,
         model: StftGeometry,
-        sample_rate: f32,
         max_block: usize,
     ) -> Result<(StftGeometry, usize), GeometryError> {
         let block = max_block.clamp(1, MAX_BUDGETED_BLOCK);
         match self {
             LatencyMode::Studio => {
                 let geometry = StftGeometry::new(model.fft_size, model.hop)?;
-                let budget = budget_hops(block, geometry.hop);
-                let limit = (STUDIO_MAX_SECONDS * sample_rate).floor() as usize;
-                let room = limit.saturating_sub(budget * geometry.hop);
-                let len = if geometry.fft_size <= room {
-                    geometry.fft_size
-                } else {
-                    (room / geometry.hop * geometry.hop).max(2 * geometry.hop)
-                };
-                Ok((geometry.with_synthesis_len(len)?, budget))
+                let span = studio_synthesis_len(geometry);
+                Ok((
+                    geometry.with_synthesis_len(span)?,
+                    budget_hops(block, geometry.hop),
+                ))
             }
             LatencyMode::Live => {
                 let hop = model.fft_size / 8;
@@ -94,6 +90,19 @@ impl LatencyMode {
                 Ok((geometry, budget_hops(block, hop)))
             }
         }
+    }
+}
+
+/// Studio's synthesis span: the largest whole number of hops within three quarters of the
+/// window (768 of 1024 with a quarter-window hop), or the whole window when the hop is half
+/// of it. The same at every host block size, so a render does not depend on the buffer size.
+pub fn studio_synthesis_len(geometry: StftGeometry) -> usize {
+    let hop = geometry.hop.max(1);
+    let span = geometry.fft_size * 3 / 4 / hop * hop;
+    if span >= 2 * hop {
+        span
+    } else {
+        geometry.fft_size
     }
 }
 
@@ -109,21 +118,26 @@ mod tests {
 
     fn latency(mode: LatencyMode, rate: f32, block: usize) -> usize {
         let model = StftGeometry::for_host_rate(1024, 256, 48_000.0, rate).unwrap();
-        let (g, budget) = mode.plan(model, rate, block).unwrap();
+        let (g, budget) = mode.plan(model, block).unwrap();
         g.synthesis_len + budget * g.hop
     }
 
     #[test]
     fn studio_meets_its_targets_at_48_khz() {
         for block in [1, 32, 64, 128, 256] {
-            assert_eq!(latency(LatencyMode::Studio, 48_000.0, block), 1280);
+            assert_eq!(latency(LatencyMode::Studio, 48_000.0, block), 1024);
         }
-        assert_eq!(latency(LatencyMode::Studio, 48_000.0, 512), 1536);
+        assert_eq!(latency(LatencyMode::Studio, 48_000.0, 512), 1280);
         assert_eq!(latency(LatencyMode::Studio, 48_000.0, 1024), 1792);
-        for block in [1, 64, 256, 512, 1024, 2048, 16384] {
-            let samples = latency(LatencyMode::Studio, 48_000.0, block);
-            assert!(samples <= 1920 || block > 1024, "{block}: {samples}");
+        for block in [1, 64, 256, 512, 1024] {
+            let samples = latency(LatencyMode::Studio, 48_000.0, block) as f32;
+            assert!(
+                samples <= STUDIO_MAX_SECONDS * 48_000.0,
+                "{block}: {samples}"
+            );
         }
+        let half_hop = StftGeometry::new(1024, 512).unwrap();
+        assert_eq!(studio_synthesis_len(half_hop), 1024);
     }
 
     #[test]

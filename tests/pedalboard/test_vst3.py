@@ -14,6 +14,7 @@ import json
 import subprocess
 import os
 import sys
+import time
 import wave
 from pathlib import Path
 
@@ -157,6 +158,10 @@ def main():
         timed = pedalboard.load_plugin(bundle)
         setattr(timed, mode_key, mode)
         timed.mix = 0.0
+        # The host delivers a parameter change with the next block: the plugin then rebuilds
+        # its engine, crossfades and reports the new latency, which the next run compensates.
+        timed(np.zeros((2, 48000), dtype=np.float32), 48000, buffer_size=512, reset=True)
+        time.sleep(0.5)
         for rate, buffer_size in [(44100, 333), (48000, 64), (48000, 512), (96000, 64)]:
             x = np.zeros((2, 16384), dtype=np.float32)
             x[:, 0] = 1.0

@@ -9,8 +9,10 @@ cannot drift from the Rust engine:
 * the stream is preceded by ``N - H`` zeros, so frame ``t`` covers samples
   ``[t*H - (N - H), t*H + H)`` (the frame that ends with hop ``t``);
 * features ``ln(magnitude_scale * |X| + feature_floor)``;
-* resynthesis: ``irfft``, the same window, overlap-add, scaled so an unmodified spectrum
-  returns the input (delayed by ``N - H`` samples).
+* resynthesis: ``irfft``, then the synthesis window over the last ``synthesis_len`` samples of
+  each frame (the same window when that is ``N``; the low-delay window of
+  ``dsp/src/low_delay_window.rs`` otherwise), overlap-add, scaled so an unmodified spectrum
+  returns the input (delayed by ``synthesis_len - H`` samples).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class Geometry:
     hop: int = HOP
     magnitude_scale: float = MAGNITUDE_SCALE
     feature_floor: float = FEATURE_FLOOR
+    #: Samples resynthesised at the end of each frame; ``None`` means the whole frame.
+    synthesis_len: int | None = None
 
     @property
     def bins(self) -> int:
@@ -51,9 +55,14 @@ class Geometry:
         return self.fft_size // 2 + 1
 
     @property
+    def span(self) -> int:
+        """The synthesis window's length, samples (N unless ``synthesis_len`` says less)."""
+        return self.fft_size if self.synthesis_len is None else self.synthesis_len
+
+    @property
     def latency(self) -> int:
-        """Delay of analysis + resynthesis alone, samples (N - H)."""
-        return self.fft_size - self.hop
+        """Delay of analysis + resynthesis alone, samples (span - H)."""
+        return self.span - self.hop
 
 
 DEFAULT = Geometry()
@@ -62,6 +71,17 @@ DEFAULT = Geometry()
 def sqrt_hann(n: int) -> np.ndarray:
     """Periodic square-root Hann window of ``n`` samples (float64)."""
     return np.sin(np.pi * np.arange(n) / n)
+
+
+def synthesis_window(n: int, span: int) -> np.ndarray:
+    """The synthesis window for the last ``span`` samples of a frame of ``n`` analysed with
+    :func:`sqrt_hann`: the Hann window of ``span`` samples divided by the analysis window's
+    tail (the square-root Hann window itself when ``span == n``)."""
+    if span == n:
+        return sqrt_hann(n)
+    m = np.arange(span)
+    hann = np.sin(np.pi * m / span) ** 2
+    return hann / np.sin(np.pi * (n - span + m) / n)
 
 
 def n_frames(n_samples: int, g: Geometry = DEFAULT) -> int:
@@ -117,24 +137,25 @@ def context_windows(feats: np.ndarray, context: int, g: Geometry = DEFAULT) -> n
 def istft(spec: np.ndarray, n_samples: int, g: Geometry = DEFAULT) -> np.ndarray:
     """Overlap-add resynthesis of ``[frames, bins]`` spectra.
 
-    Output sample ``i`` of the result corresponds to input sample ``i - (N - H)`` (the
+    Output sample ``i`` of the result corresponds to input sample ``i - (span - H)`` (the
     engine's STFT latency). The returned signal has ``n_samples`` samples.
     """
-    n, h = g.fft_size, g.hop
-    w = sqrt_hann(n)
+    n, h, span = g.fft_size, g.hop, g.span
+    w = synthesis_window(n, span)
+    tail = sqrt_hann(n)[n - span:]
     spec = np.array(spec, dtype=np.complex128, copy=True)
     spec[:, 0] = spec[:, 0].real
     spec[:, -1] = spec[:, -1].real
-    frames = np.fft.irfft(spec, n=n, axis=-1) * w[None, :]
+    frames = np.fft.irfft(spec, n=n, axis=-1)[:, n - span:] * w[None, :]
     wsum = np.zeros(h)
-    for k in range(n // h):
-        wsum += (w * w)[k * h:(k + 1) * h]
+    for k in range(span // h):
+        wsum += (tail * w)[k * h:(k + 1) * h]
     gain = 1.0 / wsum[0]
     t = frames.shape[0]
-    out = np.zeros(t * h + n)
+    out = np.zeros(t * h + span)
     for i in range(t):
-        out[i * h:i * h + n] += frames[i]
+        out[i * h:i * h + span] += frames[i]
     out *= gain
-    # Frame t is output while hop t completes: its first sample sits at stream index t*H - (N - H);
-    # in the delayed output stream that is index t*H.
+    # Frame t is output while hop t completes: its first resynthesised sample sits at stream
+    # index t*H - (span - H); in the delayed output stream that is index t*H.
     return out[:n_samples]

@@ -3,7 +3,8 @@ describes (the Rust engine is the real one; this mirrors it for training-side ch
 
 Because the model is causal, running all frames as one batch gives the same result as the
 streaming engine; a recurrent model (``state_size`` > 0) runs frame by frame, its state fed
-back, starting from zeros. The output is latency-compensated (the N - H analysis delay removed).
+back, starting from zeros. The output is latency-compensated (the STFT's delay removed). The
+hop and synthesis span follow the engine's latency modes (:mod:`.latency_mode`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from . import analysis
 from .analysis import Geometry
+from .latency_mode import engine_geometry, phases
 
 
 class OnnxStyleModel:
@@ -71,11 +73,18 @@ class OnnxStyleModel:
 
 
 def process_spectra(model: OnnxStyleModel, spec: np.ndarray, style_vec: np.ndarray,
-                    rng: np.random.Generator) -> np.ndarray:
-    """Applies the model to complex spectra ``[frames, bins]`` of one channel."""
+                    rng: np.random.Generator, phase_count: int = 1) -> np.ndarray:
+    """Applies the model to complex spectra ``[frames, bins]`` of one channel. With
+    ``phase_count`` > 1 (the Live mode) frames ``p, p + phase_count, ...`` form phase ``p``,
+    each run with its own context and state."""
     g = model.geometry
     feats = analysis.features_from_magnitude(np.abs(spec), g)
-    out = model.run(analysis.context_windows(feats, model.context, g), style_vec)
+    out: dict[str, np.ndarray] = {}
+    for p in range(phase_count):
+        part = model.run(analysis.context_windows(feats[p::phase_count], model.context, g),
+                         style_vec)
+        for k, v in part.items():
+            out.setdefault(k, np.zeros((len(feats),) + v.shape[1:], dtype=v.dtype))[p::phase_count] = v
     if model.output == "mask":
         return out["mask"] * spec
     if model.output == "magnitude":
@@ -89,10 +98,12 @@ def process_spectra(model: OnnxStyleModel, spec: np.ndarray, style_vec: np.ndarr
 
 
 def process_audio(model: OnnxStyleModel, audio: np.ndarray, style: str | dict[str, float],
-                  seed: int = 0) -> np.ndarray:
-    """Styles mono or ``[samples, channels]`` audio; returns the same shape, time-aligned
-    with the input (the engine's N - H latency removed)."""
-    g = model.geometry
+                  seed: int = 0, latency_mode: str = "studio") -> np.ndarray:
+    """Styles mono or ``[samples, channels]`` audio as the Rust engine does in
+    ``latency_mode``; returns the same shape, time-aligned with the input (the STFT's
+    ``span - H`` latency removed)."""
+    g = engine_geometry(model.geometry, latency_mode)
+    phase_count = phases(model.geometry, g)
     x = np.asarray(audio, dtype=np.float64)
     mono = x.ndim == 1
     if mono:
@@ -104,6 +115,6 @@ def process_audio(model: OnnxStyleModel, audio: np.ndarray, style: str | dict[st
     out = np.zeros_like(x)
     for c in range(x.shape[1]):
         spec = analysis.stft(padded[:, c], g)
-        y = analysis.istft(process_spectra(model, spec, style_vec, rng), len(padded), g)
+        y = analysis.istft(process_spectra(model, spec, style_vec, rng, phase_count), len(padded), g)
         out[:, c] = y[g.latency:g.latency + n]
     return (out[:, 0] if mono else out).astype(np.float32)

@@ -63,6 +63,19 @@ def test_resynthesis_returns_the_input_delayed_by_n_minus_h():
     np.testing.assert_allclose(y[g.latency:g.latency + len(x)], x, atol=1e-9)
 
 
+@pytest.mark.parametrize("mode", ["studio", "live"])
+def test_low_delay_resynthesis_returns_the_input_delayed_by_span_minus_h(mode):
+    from chameleon_training.latency_mode import engine_geometry
+
+    g = engine_geometry(analysis.DEFAULT, mode)
+    assert g.span == {"studio": 768, "live": 256}[mode]
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=20000)
+    padded = np.concatenate([x, np.zeros(g.fft_size)])
+    y = analysis.istft(analysis.stft(padded, g), len(padded), g)
+    np.testing.assert_allclose(y[g.latency:g.latency + len(x)], x, atol=1e-9)
+
+
 def test_context_windows_are_oldest_first_with_silence_before_the_stream():
     f = np.arange(12, dtype=np.float32).reshape(4, 3)
     w = analysis.context_windows(f, 3)

@@ -90,13 +90,14 @@ def test_reference_engine_styles_audio(tiny):
     assert np.all(np.isfinite(z))
 
 
-def assert_engines_agree(path: Path, x: np.ndarray, style: str) -> int:
+def assert_engines_agree(path: Path, x: np.ndarray, style: str, mode: str = "studio") -> int:
     """Styles ``x`` with the model file in the Python reference engine and in the Rust
-    engine (chameleon-render) and asserts they agree sample by sample; returns the lag. The
-    Rust engine renders the raw model (``--raw-model``): its output guard, which the reference
-    engine does not have, is checked in the Rust tests."""
-    want = engine.process_audio(engine.OnnxStyleModel(path), x, style)
-    got, _ = rust_engine.render(x, path, style, extra_args=("--raw-model",))
+    engine (chameleon-render) in latency mode ``mode`` and asserts they agree sample by
+    sample; returns the lag. The Rust engine renders the raw model (``--raw-model``): its
+    output guard, which the reference engine does not have, is checked in the Rust tests."""
+    want = engine.process_audio(engine.OnnxStyleModel(path), x, style, latency_mode=mode)
+    got, _ = rust_engine.render(x, path, style,
+                                extra_args=("--raw-model", "--latency-mode", mode))
     got = got if got.ndim == 1 else got.mean(axis=1)
     lag = rust_engine.best_lag(got, want)
     got = got[lag:lag + len(want)]
@@ -141,3 +142,6 @@ def test_rust_engine_matches_python_for_a_recurrent_magnitude_model(tmp_path):
     notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
     x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
     assert_engines_agree(path, x, "flute")
+    # Live: a shorter hop and synthesis span, the model in two interleaved phases with a
+    # state each.
+    assert_engines_agree(path, x, "flute", mode="live")
