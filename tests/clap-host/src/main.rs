@@ -510,6 +510,19 @@ fn check_latency_mode_switch(report: &mut Report, entry: &PluginEntry, params: &
             instance.latency_changes()
         ),
     );
+    // The mode is saved with the project: a fresh instance given the state starts in Live.
+    let restored = save_state(&mut instance).and_then(|state| {
+        let mut fresh = Instance::new(entry, PLUGIN_ID).ok()?;
+        load_state(&mut fresh, &state).then_some(())?;
+        let session = Session::start(&mut fresh, rate, block as u32, 2).ok()?;
+        let latency = session.latency();
+        session.stop(&mut fresh);
+        latency
+    });
+    report.check(
+        restored == Some(live_latency),
+        format!("a project saved in Live reopens in Live ({restored:?} samples)"),
+    );
 }
 
 /// Swaps the model while processing (a state naming a missing model, then the bundled one):
