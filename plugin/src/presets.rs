@@ -153,6 +153,18 @@ impl PresetParams {
         ]
     }
 
+    /// The style parameters with their IDs, mutable, in the order of [`PresetParams::styles`].
+    pub fn styles_mut(&mut self) -> [(&'static str, &mut StyleRef); 6] {
+        [
+            ("style_a", &mut self.style_a),
+            ("style_b", &mut self.style_b),
+            ("corner_bl", &mut self.corner_bl),
+            ("corner_br", &mut self.corner_br),
+            ("corner_tl", &mut self.corner_tl),
+            ("corner_tr", &mut self.corner_tr),
+        ]
+    }
+
     /// The continuous parameters with their IDs and allowed ranges.
     fn ranges(&self) -> [(&'static str, f32, f32, f32); 5] {
         [

@@ -18,12 +18,17 @@ use egui_kittest::Harness;
 use nice_plug::context::gui::{GuiContext, GuiContextInner};
 use nice_plug::context::PluginApi;
 use nice_plug::params::internals::ParamPtr;
-use nice_plug::prelude::{Param, PluginState};
+use nice_plug::plugin::ParamValue;
+use nice_plug::prelude::{Param, Params, PluginState};
 
 /// A host that applies edits at once and logs the gestures.
 #[derive(Default)]
 struct FakeHost {
     log: Mutex<Vec<String>>,
+    /// The parameters a state from the editor is applied to.
+    params: Mutex<Option<Arc<ChameleonParams>>>,
+    /// How many whole states the editor has set.
+    states_set: Mutex<usize>,
 }
 
 impl FakeHost {
@@ -60,10 +65,32 @@ impl GuiContextInner for FakeHost {
     }
 
     fn get_state(&self) -> PluginState {
-        unreachable!("the editor does not read the whole state")
+        PluginState {
+            version: String::new(),
+            params: Default::default(),
+            fields: Default::default(),
+        }
     }
 
-    fn set_state(&self, _state: PluginState) {}
+    fn set_state(&self, state: PluginState) {
+        *self.states_set.lock().unwrap() += 1;
+        let Some(params) = self.params.lock().unwrap().clone() else {
+            return;
+        };
+        for (id, ptr, _) in params.param_map() {
+            let Some(value) = state.params.get(&id) else {
+                continue;
+            };
+            let plain = match value {
+                ParamValue::F32(v) => *v,
+                ParamValue::I32(v) => *v as f32,
+                ParamValue::Bool(b) => f32::from(u8::from(*b)),
+                ParamValue::String(_) => continue,
+            };
+            // SAFETY: the pointers come from the test's `ChameleonParams`, alive for the test.
+            unsafe { ptr._internal_set_normalized_value(ptr.preview_normalized(plain)) };
+        }
+    }
 
     fn request_restart(&self) {}
 }
@@ -75,6 +102,7 @@ struct Rig {
 
 struct Plugin {
     params: Arc<ChameleonParams>,
+    names: Arc<StyleNames>,
     status: Arc<EngineStatus>,
     stats: Arc<EngineStats>,
     host: Arc<FakeHost>,
@@ -117,15 +145,17 @@ fn plugin() -> (Plugin, Rig) {
         .sample_rate
         .store(48_000.0, std::sync::atomic::Ordering::Relaxed);
     let host = Arc::new(FakeHost::default());
+    *host.params.lock().unwrap() = Some(Arc::clone(&params));
     let gui = GuiContext::new(Arc::clone(&host) as Arc<dyn GuiContextInner>);
     let view = EditorView::new(EditorShared {
         params: Arc::clone(&params),
         status: Arc::clone(&status),
-        names,
+        names: Arc::clone(&names),
     });
     (
         Plugin {
             params,
+            names,
             status,
             stats,
             host,
@@ -516,4 +546,104 @@ fn a_model_forty_db_too_loud_shows_as_limiting_from_the_real_engine() {
     frames(&mut h, 2);
     shows_part(&h, "Output limited -3");
     assert!(engine.stats().snapshot().limited_frames > 0);
+}
+
+#[test]
+fn the_preset_bar_loads_steps_marks_changes_and_saves_user_presets() {
+    let (plugin, rig) = plugin();
+    let mut h = harness(rig);
+    frames(&mut h, 2);
+    let preset_box = |h: &Harness<'_, Rig>, text: &str| {
+        h.query_all_by_role(Role::ComboBox)
+            .any(|n| n.value().is_some_and(|v| v.contains(text)))
+    };
+    assert!(
+        preset_box(&h, "(none loaded)"),
+        "no preset is loaded at first"
+    );
+    // The bundled model's styles, which the factory presets name.
+    let names = Arc::clone(&plugin.names);
+    names.set(vec![
+        StyleInfo::new("strings", "String Ensemble"),
+        StyleInfo::new("violin", "Violin"),
+        StyleInfo::new("cello", "Cello"),
+        StyleInfo::new("flute", "Flute"),
+        StyleInfo::new("choir", "Choir Aahs"),
+        StyleInfo::new("trumpet", "Trumpet"),
+        StyleInfo::new("clarinet", "Clarinet"),
+        StyleInfo::new("church_organ", "Church Organ"),
+        StyleInfo::new("nylon_guitar", "Nylon Guitar"),
+    ]);
+    let dir = std::env::temp_dir().join(format!("chameleon-preset-bar-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let params = Arc::clone(&plugin.params);
+    let state = h.state_mut();
+    let gui = state.gui.clone();
+    let bar = state.view.presets_mut();
+    bar.refresh_from(Some(&dir));
+    let count = bar.entries().len();
+    assert!(count >= 17, "the factory presets are listed ({count})");
+    let choir = bar
+        .entries()
+        .iter()
+        .position(|e| e.preset.params.style_a.to_string() == "choir" && !e.preset.params.xy_enabled)
+        .expect("a preset on the choir style");
+    bar.load(choir, &gui, &params, &names);
+    assert_eq!(
+        *plugin.host.states_set.lock().unwrap(),
+        1,
+        "one state change"
+    );
+    assert_eq!(params.style_a.value(), 4, "style A is the choir slot");
+    assert!(!bar.is_modified(&params), "just loaded: not modified");
+    let next_name = bar.entries()[(choir + 1) % count].preset.name.clone();
+    let previous_name = bar.entries()[choir].preset.name.clone();
+    h.get_by_label(">").click();
+    frames(&mut h, 2);
+    let bar = h.state_mut().view.presets_mut();
+    assert_eq!(
+        bar.loaded_name(),
+        Some(next_name.as_str()),
+        "> loads the next preset"
+    );
+    h.get_by_label("<").click();
+    frames(&mut h, 2);
+    let bar = h.state_mut().view.presets_mut();
+    assert_eq!(
+        bar.loaded_name(),
+        Some(previous_name.as_str()),
+        "< goes back"
+    );
+    assert_eq!(
+        *plugin.host.states_set.lock().unwrap(),
+        3,
+        "one state change per load"
+    );
+    // SAFETY: the test's own parameter, on the test's one thread.
+    unsafe { params.morph.as_ptr()._internal_set_normalized_value(0.9) };
+    assert!(
+        bar.is_modified(&params),
+        "a changed morph marks the preset as modified"
+    );
+    let saved = bar
+        .save_as("My Choir Sweep", &dir, &params, &names)
+        .unwrap();
+    assert_eq!(saved.file_name().unwrap(), "my-choir-sweep.chpreset");
+    let text = std::fs::read_to_string(&saved).unwrap();
+    let preset = chameleon::presets::Preset::parse(&text).unwrap();
+    assert_eq!(preset.category, "User");
+    assert_eq!(preset.params.style_a.to_string(), "choir");
+    assert!((preset.params.morph - 0.9).abs() < 1e-4);
+    assert_eq!(bar.entries().len(), count + 1, "the saved preset is listed");
+    assert_eq!(bar.loaded_name(), Some("My Choir Sweep"));
+    assert!(!bar.is_modified(&params));
+    // SAFETY: as above.
+    unsafe { params.morph.as_ptr()._internal_set_normalized_value(0.2) };
+    frames(&mut h, 2);
+    assert!(
+        preset_box(&h, "My Choir Sweep *"),
+        "the box names the preset, modified"
+    );
+    shows(&h, "modified");
+    let _ = std::fs::remove_dir_all(&dir);
 }

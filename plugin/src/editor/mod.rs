@@ -13,6 +13,7 @@ pub mod feed;
 pub mod level_meter;
 pub mod model_picker;
 pub mod persisted_size;
+pub mod preset_bar;
 pub mod spectrogram;
 pub mod spectrum;
 pub mod status_panel;
@@ -39,6 +40,7 @@ use crate::style_names::StyleNames;
 use self::level_meter::LevelReadout;
 use self::model_picker::ModelPicker;
 use self::persisted_size::PersistedSizeEditor;
+use self::preset_bar::PresetBar;
 use self::spectrogram::LiveView;
 use self::status_panel::{latency_mode_name, CounterBaseline};
 
@@ -46,6 +48,8 @@ use self::status_panel::{latency_mode_name, CounterBaseline};
 pub const MIN_SIZE: (f32, f32) = (820.0, 560.0);
 /// Height of the header bar, in logical pixels.
 const HEADER_H: f32 = 52.0;
+/// Height of the preset bar under the header, in logical pixels.
+const PRESET_BAR_H: f32 = 34.0;
 
 /// What the editor shares with the plugin.
 #[derive(Clone)]
@@ -71,6 +75,7 @@ pub struct EditorView {
     shared: EditorShared,
     live: LiveView,
     picker: ModelPicker,
+    presets: PresetBar,
     baseline: CounterBaseline,
     meters: Meters,
     themed: bool,
@@ -83,6 +88,7 @@ impl EditorView {
             shared,
             live: LiveView::default(),
             picker: ModelPicker::default(),
+            presets: PresetBar::default(),
             baseline: CounterBaseline::default(),
             meters: Meters {
                 input_db: -96.0,
@@ -96,6 +102,11 @@ impl EditorView {
     /// The model picker (for tests and the path field).
     pub fn picker_mut(&mut self) -> &mut ModelPicker {
         &mut self.picker
+    }
+
+    /// The preset bar (for tests).
+    pub fn presets_mut(&mut self) -> &mut PresetBar {
+        &mut self.presets
     }
 
     /// The live view's displayed output levels, in dBFS per bin.
@@ -120,10 +131,24 @@ impl EditorView {
         ui.painter().rect_filled(full, 0.0, theme::BG);
         let header = Rect::from_min_size(full.min, Vec2::new(full.width(), HEADER_H));
         self.header(ui, header, &setter);
+        let bar = Rect::from_min_size(
+            Pos2::new(full.left() + theme::GAP + 4.0, header.bottom()),
+            Vec2::new(full.width() - 2.0 * theme::GAP - 8.0, PRESET_BAR_H),
+        );
+        let (params, names) = (
+            Arc::clone(&self.shared.params),
+            Arc::clone(&self.shared.names),
+        );
+        ui.scope_builder(
+            UiBuilder::new()
+                .max_rect(bar)
+                .layout(egui::Layout::left_to_right(egui::Align::Center)),
+            |ui| self.presets.show(ui, gui, &params, &names),
+        );
 
         let g = theme::GAP;
         let body = Rect::from_min_max(
-            Pos2::new(full.left() + g, header.bottom() + g),
+            Pos2::new(full.left() + g, bar.bottom() + g),
             Pos2::new(full.right() - g, full.bottom() - g),
         );
         let top_h = ((body.height() - g) * 0.44).clamp(240.0, 420.0);
