@@ -35,16 +35,15 @@ pub const LEVEL_MATCH_OFF: Bounds = Bounds {
 /// model, and the lower bound it keeps there instead: `(input, style or "" for every style,
 /// dB)`. The upper bounds (the safety) hold everywhere. The model turns a square wave's edges
 /// into clicks far above the wave's own peak, so under the peak ceiling the clicks cannot carry
-/// the wave's level; the guard holds an impulse's smeared output to the impulse's own short
-/// envelope; the plucked and reed styles decay on drums, sweeps and a held DC step faster than
-/// level match follows. docs/LEVEL-SAFETY.md lists them as weak rows.
+/// the wave's level; the plucked, reed and choir styles decay on drums, sweeps and a held DC
+/// step faster than level match follows. docs/LEVEL-SAFETY.md lists them as weak rows.
 pub const KNOWN_SHORT: &[(&str, &str, f64)] = &[
     ("square 110 Hz", "", -9.0),
     ("drum loop", "nylon_guitar", -3.5),
     ("sweep -12 dBFS", "nylon_guitar", -3.0),
     ("sweep -1 dBFS", "nylon_guitar", -3.0),
-    ("impulse train", "", -4.0),
     ("DC step", "clarinet", -4.5),
+    ("DC step", "choir", -3.0),
 ];
 
 impl Bounds {
