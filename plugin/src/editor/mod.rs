@@ -49,7 +49,7 @@ pub const MIN_SIZE: (f32, f32) = (820.0, 560.0);
 /// Height of the header bar, in logical pixels.
 const HEADER_H: f32 = 52.0;
 /// Height of the preset bar under the header, in logical pixels.
-const PRESET_BAR_H: f32 = 34.0;
+const PRESET_BAR_H: f32 = 32.0;
 
 /// What the editor shares with the plugin.
 #[derive(Clone)]
@@ -151,7 +151,7 @@ impl EditorView {
             Pos2::new(full.left() + g, bar.bottom() + g),
             Pos2::new(full.right() - g, full.bottom() - g),
         );
-        let top_h = ((body.height() - g) * 0.44).clamp(240.0, 420.0);
+        let top_h = ((body.height() - g) * 0.44).clamp(292.0, 420.0);
         let w = body.width() - 2.0 * g;
         let (morph_w, pad_w) = (w * 0.33, w * 0.37);
         let out_w = w - morph_w - pad_w;
