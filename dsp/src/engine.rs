@@ -558,21 +558,37 @@ impl Engine {
     }
 
     fn resynthesise(&mut self, due: u64, due_slot: usize, frame_len: usize) {
-        let dry = &self.history[due_slot * frame_len..(due_slot + 1) * frame_len];
         if self.silent[due_slot] {
-            // As a silent frame back from the worker: the input itself, the wet ramp going on.
-            let step = 1.0 / self.config.crossfade_hops.max(1) as f32;
-            self.wet_ramp = (self.wet_ramp + step).min(1.0);
-            self.synthesis_spectrum.copy_from_slice(dry);
-            if let Some(stale) = self.returned[due_slot].take() {
-                self.queue.recycle(stale);
-            }
-            self.synthesis.add_frame(&self.synthesis_spectrum);
-            if self.config.level_safety {
-                self.keep_level_safe();
-            }
-            return;
+            self.take_silent(due_slot, frame_len);
+        } else {
+            self.take_returned(due, due_slot, frame_len);
         }
+        self.synthesis.add_frame(&self.synthesis_spectrum);
+        if self.config.level_safety {
+            self.keep_level_safe();
+        }
+    }
+
+    /// One more step of the wet fade-in after a fallback or a model swap.
+    fn advance_wet_ramp(&mut self) {
+        let step = 1.0 / self.config.crossfade_hops.max(1) as f32;
+        self.wet_ramp = (self.wet_ramp + step).min(1.0);
+    }
+
+    /// A silent hop plays as a silent frame back from the worker would: the input itself, the
+    /// wet ramp going on.
+    fn take_silent(&mut self, due_slot: usize, frame_len: usize) {
+        self.advance_wet_ramp();
+        self.synthesis_spectrum
+            .copy_from_slice(&self.history[due_slot * frame_len..(due_slot + 1) * frame_len]);
+        if let Some(stale) = self.returned[due_slot].take() {
+            self.queue.recycle(stale);
+        }
+    }
+
+    /// The worker's frame for hop `due`, faded in over the unprocessed spectrum, or that
+    /// spectrum alone (counted as a miss) when the frame is late or unusable.
+    fn take_returned(&mut self, due: u64, due_slot: usize, frame_len: usize) {
         let frame = match self.returned[due_slot].take() {
             Some(frame) if frame.seq == due => Some(frame),
             Some(other) => {
@@ -584,23 +600,25 @@ impl Engine {
         let usable = frame
             .as_ref()
             .is_some_and(|f| matches!(f.status, FrameStatus::Processed | FrameStatus::Silent));
+        let dry_range = due_slot * frame_len..(due_slot + 1) * frame_len;
         if !usable {
             if frame.is_none() && due >= self.oldest_valid_seq {
                 self.stats.missed_frames.fetch_add(1, Ordering::Relaxed);
             }
             self.wet_ramp = 0.0;
-            self.synthesis_spectrum.copy_from_slice(dry);
+            self.synthesis_spectrum
+                .copy_from_slice(&self.history[dry_range]);
         } else if let Some(frame) = frame.as_ref() {
             if frame.model_generation != self.last_generation {
                 self.last_generation = frame.model_generation;
                 self.wet_ramp = 0.0;
             }
-            let step = 1.0 / self.config.crossfade_hops.max(1) as f32;
-            self.wet_ramp = (self.wet_ramp + step).min(1.0);
+            self.advance_wet_ramp();
             if self.wet_ramp >= 1.0 {
                 self.synthesis_spectrum.copy_from_slice(&frame.output);
             } else {
                 let a = self.wet_ramp;
+                let dry = &self.history[dry_range];
                 for ((s, &o), &d) in self
                     .synthesis_spectrum
                     .iter_mut()
@@ -613,10 +631,6 @@ impl Engine {
         }
         if let Some(frame) = frame {
             self.queue.recycle(frame);
-        }
-        self.synthesis.add_frame(&self.synthesis_spectrum);
-        if self.config.level_safety {
-            self.keep_level_safe();
         }
     }
 

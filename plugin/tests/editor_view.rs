@@ -598,22 +598,18 @@ fn the_preset_bar_loads_steps_marks_changes_and_saves_user_presets() {
     assert!(!bar.is_modified(&params), "just loaded: not modified");
     let next_name = bar.entries()[(choir + 1) % count].preset.name.clone();
     let previous_name = bar.entries()[choir].preset.name.clone();
-    h.get_by_label(">").click();
-    frames(&mut h, 2);
+    for (button, expected) in [(">", &next_name), ("<", &previous_name)] {
+        h.get_by_label(button).click();
+        frames(&mut h, 2);
+        let loaded = h
+            .state_mut()
+            .view
+            .presets_mut()
+            .loaded_name()
+            .map(str::to_owned);
+        assert_eq!(loaded.as_ref(), Some(expected), "{button} loads {expected}");
+    }
     let bar = h.state_mut().view.presets_mut();
-    assert_eq!(
-        bar.loaded_name(),
-        Some(next_name.as_str()),
-        "> loads the next preset"
-    );
-    h.get_by_label("<").click();
-    frames(&mut h, 2);
-    let bar = h.state_mut().view.presets_mut();
-    assert_eq!(
-        bar.loaded_name(),
-        Some(previous_name.as_str()),
-        "< goes back"
-    );
     assert_eq!(
         *plugin.host.states_set.lock().unwrap(),
         3,
