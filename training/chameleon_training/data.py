@@ -1,9 +1,11 @@
-"""Paired training data: the same notes rendered with many GM programs per soundfont.
+"""Paired training data: the same notes rendered with many GM programs per instrument bank.
 
-For each soundfont a note stream is built (training chorales at random tempo and
-transposition, plus generated phrases), rendered once per program, cut into pieces, and each
-piece normalised to the same RMS, so a source/target pair differs in timbre and not in
-loudness. Features (``analysis.features``) are cached as float16 under training/cache.
+For each bank (:mod:`chameleon_training.banks`) a note stream is built (training chorales at
+random tempo and transposition, plus generated phrases), rendered once per program the bank
+has, optionally played in a room and with pitch drift (:mod:`chameleon_training.augment`, the
+same for every program), cut into pieces, and each piece normalised to the same RMS, so a
+source/target pair differs in timbre and not in loudness. Features (``analysis.features``) are
+cached as float16 under training/cache.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import analysis, music, render
+from . import analysis, augment, banks, music, render
 from .analysis import DEFAULT, Geometry
 from .midi import Note
 
@@ -47,6 +49,8 @@ class SoundfontData:
             width = third_octave_matrix(g).shape[0] * (2 if longterm else 1)
             self.held = np.zeros((len(self.programs), self.feats.shape[1], width), dtype=np.float16)
         for p in programs:
+            if p not in self.programs:
+                continue
             row = self.programs.index(p)
             self.held[row] = sustain_states(self.feats[row], g, longterm).astype(np.float16)
         return self
@@ -101,18 +105,27 @@ def valid_frames(spans: list[tuple[float, float]], n_frames: int, g: Geometry = 
 def build_soundfont_data(soundfont: str, programs: list[int], notes: list[Note],
                          spans: list[tuple[float, float]], tag: str,
                          g: Geometry = DEFAULT, cache_dir: Path | None = None,
-                         progress: bool = True, workers: int = 2) -> SoundfontData:
-    """Renders ``notes`` with every program through ``soundfont`` (cached) and returns the
-    features, truncated to the shortest render."""
+                         progress: bool = True, workers: int = 2,
+                         augment_seed: int | None = None) -> SoundfontData:
+    """Renders ``notes`` with every program of ``programs`` that the bank ``soundfont`` has
+    (cached) and returns the features, truncated to the shortest render. With
+    ``augment_seed`` the pieces are played in rooms and with pitch drift
+    (:func:`augment.piece_plans`), the same for every program."""
+    have = banks.programs(soundfont)
+    programs = [p for p in programs if p in have]
     cache = Path(cache_dir or render.CACHE_DIR) / "features"
     cache.mkdir(parents=True, exist_ok=True)
-    key = f"{tag}-{render.notes_key(notes)}-{soundfont}"
+    aug_tag = "" if augment_seed is None else f"-aug{augment_seed}"
+    key = f"{tag}-{render.notes_key(notes)}-{Path(soundfont).stem}{aug_tag}"
+    plans = None if augment_seed is None else augment.piece_plans(len(spans), augment_seed, g.sample_rate)
 
     def one(p: int) -> np.ndarray:
         path = cache / f"{key}-p{p}.npy"
         if path.exists():
             return np.load(path)
         audio = render.render_cached(notes, p, soundfont, tag, cache_dir)
+        if plans is not None:
+            audio = augment.apply_piece_plans(audio, spans, plans, g.sample_rate)
         audio = normalise_pieces(audio, spans, g.sample_rate)
         f = analysis.features(audio, g).astype(np.float16)
         np.save(path, f)
@@ -139,23 +152,65 @@ class PairSampler:
     """Draws random training batches (source context, style vector, target frame).
 
     A fraction of the batch uses blended style vectors whose target is the log-domain blend
-    of the two targets, so a morph is trained to lie between its styles.
+    of the two targets, so a morph is trained to lie between its styles. Each bank offers the
+    sources and styles it has. With ``colour`` the source side gets a random microphone tilt
+    and noise floor (:class:`augment.SourceColour`); the target stays clean.
     """
 
     def __init__(self, data: list[SoundfontData], source_programs: list[int],
                  style_programs: list[int], context: int, seed: int,
                  g: Geometry = DEFAULT, morph_fraction: float = 0.15,
-                 gain_range_db: float = 18.0):
+                 gain_range_db: float = 18.0, colour: bool = False,
+                 broadband=None):
         self.data = data
         self.context = context
         self.g = g
         self.rng = np.random.default_rng(seed)
         self.morph_fraction = morph_fraction
         self.gain_range_db = gain_range_db
-        self.src_rows = [[d.programs.index(p) for p in source_programs] for d in data]
-        self.style_rows = [[d.programs.index(p) for p in style_programs] for d in data]
+        self.src_rows = [[d.programs.index(p) for p in source_programs if p in d.programs] for d in data]
+        #: Per bank: the style indices it has, and each one's row.
+        self.style_present = [[k for k, p in enumerate(style_programs) if p in d.programs] for d in data]
+        self.style_rows = [[d.programs.index(p) if p in d.programs else -1 for p in style_programs] for d in data]
+        for d, src, present in zip(data, self.src_rows, self.style_present):
+            if not src or not present:
+                raise ValueError(f"bank {d.soundfont} has no source or no style program to train on")
         self.n_styles = len(style_programs)
         self.silence = np.float16(analysis.silence_feature(g))
+        self.colour = augment.SourceColour(g, seed=seed + 1) if colour else None
+        self.broadband = broadband
+        from .model import third_octave_matrix
+
+        self.bands = third_octave_matrix(g).astype(np.float32)
+
+    def _state(self, held: np.ndarray, t: np.ndarray) -> np.ndarray:
+        out = np.full((len(t), held.shape[-1]), -100.0, dtype=np.float32)  # zero after the clamp
+        ok = t - 1 >= 0
+        out[ok] = held[t[ok] - 1]
+        return out
+
+    def _finish(self, x: np.ndarray, y: np.ndarray | None, held: np.ndarray | None) -> list[np.ndarray]:
+        """Source colour, then one random gain for source and target alike."""
+        size = x.shape[0]
+        rng = self.rng
+        xf = x.astype(np.float32)
+        if self.colour is not None:
+            tilt, noise = self.colour.draw(size, PIECE_RMS)
+            mag = np.maximum(np.exp(xf) - self.g.feature_floor, 0.0) * np.exp(tilt)[:, None, :]
+            mag = np.sqrt(mag * mag + (noise * noise)[:, None, :])
+            xf = np.log(mag + self.g.feature_floor).astype(np.float32)
+            if held is not None:
+                band_tilt = tilt @ self.bands.T
+                reps = held.shape[-1] // band_tilt.shape[-1]
+                held = held + np.tile(band_tilt, (1, reps))
+        gain = rng.uniform(-self.gain_range_db, self.gain_range_db, size=size)
+        out = [add_gain(xf, gain, self.g)]
+        if y is not None:
+            out.append(add_gain(y, gain, self.g))
+        if held is not None:
+            gain_nepers = (gain * np.log(10) / 20).astype(np.float32)
+            out.append(np.maximum(held + gain_nepers[:, None], 0.0))
+        return out
 
     def batch(self, size: int) -> tuple[np.ndarray, ...]:
         """(features ``[B, context, bins]``, style ``[B, n_styles]``, target ``[B, bins]``),
@@ -177,15 +232,15 @@ class PairSampler:
                 continue
             t = d.valid[rng.integers(0, len(d.valid), size=len(sel))]
             src = np.asarray(self.src_rows[di])[rng.integers(0, len(self.src_rows[di]), size=len(sel))]
-            k1 = rng.integers(0, self.n_styles, size=len(sel))
-            k2 = rng.integers(0, self.n_styles, size=len(sel))
+            present = np.asarray(self.style_present[di])
+            k1 = present[rng.integers(0, len(present), size=len(sel))]
+            k2 = present[rng.integers(0, len(present), size=len(sel))]
             w = np.where(rng.random(len(sel)) < self.morph_fraction, rng.random(len(sel)), 1.0)
             rows = np.asarray(self.style_rows[di])
             if sustain:
-                before = t - 1
-                ok = before >= 0
                 held[sel] = -100.0  # no state before the first frame: zero after the clamp
-                held[sel[ok]] = d.held[src[ok], before[ok]]
+                ok = t - 1 >= 0
+                held[sel[ok]] = d.held[src[ok], t[ok] - 1]
             for j in range(c):
                 tj = t - (c - 1 - j)
                 ok = tj >= 0
@@ -196,10 +251,29 @@ class PairSampler:
             y[sel] = w[:, None] * t1 + (1 - w[:, None]) * t2
             s[sel, k1] += w
             s[sel, k2] += 1 - w
-        gain = rng.uniform(-self.gain_range_db, self.gain_range_db, size=size)
-        xf = add_gain(x, gain, self.g)
-        yf = add_gain(y, gain, self.g)
-        if sustain:
-            gain_nepers = (gain * np.log(10) / 20).astype(np.float32)
-            return xf, s, yf, np.maximum(held + gain_nepers[:, None], 0.0)
-        return xf, s, yf
+        xf, yf, *state = self._finish(x, y, held)
+        return (xf, s, yf, *state)
+
+    def broadband_batch(self, size: int) -> tuple[np.ndarray, ...]:
+        """(features ``[B, context, bins]``, style ``[B, n_styles]``) of broadband frames
+        (:mod:`chameleon_training.broadband`), plus the recurrent state for sustain models;
+        there is no target frame (see ``train.broadband_loss``)."""
+        bb = self.broadband
+        rng = self.rng
+        c = self.context
+        t = bb.valid[rng.integers(0, len(bb.valid), size=size)]
+        x = np.empty((size, c, self.g.bins), dtype=np.float16)
+        for j in range(c):
+            tj = t - (c - 1 - j)
+            ok = tj >= 0
+            x[:, j] = self.silence
+            x[ok, j] = bb.feats[tj[ok]]
+        s = np.zeros((size, self.n_styles), dtype=np.float32)
+        k1 = rng.integers(0, self.n_styles, size=size)
+        k2 = rng.integers(0, self.n_styles, size=size)
+        w = np.where(rng.random(size) < self.morph_fraction, rng.random(size), 1.0)
+        s[np.arange(size), k1] += w
+        s[np.arange(size), k2] += 1 - w
+        held = self._state(bb.held, t) if bb.held is not None else None
+        xf, *state = self._finish(x, None, held)
+        return (xf, s, *state)

@@ -160,7 +160,7 @@ def time_per_hop(path: Path, batch: int = 2, runs: int = 2000) -> dict:
     return {"batch": batch, "median_ms": float(np.median(times)), "p99_ms": float(np.percentile(times, 99))}
 
 
-def main() -> None:
+def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoint", type=Path)
     ap.add_argument("output", type=Path)
@@ -168,7 +168,7 @@ def main() -> None:
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--license", default="")
     ap.add_argument("--time", action="store_true", help="also time one stereo hop in ONNX Runtime")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     torch.set_num_threads(1)
     model, ckpt = load_checkpoint(args.checkpoint)
     report = export(model, ckpt["styles"], args.output, args.name, args.version, license_=args.license)

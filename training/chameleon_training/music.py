@@ -79,13 +79,90 @@ def realise(raw: list[tuple[int, float, float]], bpm: float, transpose: int,
     return out
 
 
+#: Major and minor scale steps, semitones above the tonic.
+_SCALES = ([0, 2, 4, 5, 7, 9, 11], [0, 2, 3, 5, 7, 8, 10])
+
+
+def _melody_with_accompaniment(rng: np.random.Generator, t: float) -> tuple[list[Note], float]:
+    """Two to four bars: a stepwise melody over held chords and a bass line on the beats."""
+    notes = []
+    tonic = int(rng.integers(45, 57))
+    scale = _SCALES[int(rng.integers(0, 2))]
+    beat = float(rng.uniform(0.3, 0.6))
+    degree = int(rng.integers(7, 12))
+    vel = int(rng.integers(45, 110))
+    for bar in range(int(rng.integers(2, 5))):
+        root = [0, 3, 4, 5][int(rng.integers(0, 4))]
+        chord = [tonic + 12 + scale[(root + k) % 7] + 12 * ((root + k) // 7) for k in (0, 2, 4)]
+        start = t + bar * 4 * beat
+        for p in chord:
+            notes.append(Note(p, start, 4 * beat * 0.95, max(20, vel - 20)))
+        for b in range(4):
+            bass = tonic - 12 + scale[(root + (0, 4, 2, 4)[b]) % 7]
+            notes.append(Note(bass, start + b * beat, beat * 0.9, vel))
+        pos = start
+        while pos < start + 4 * beat - 1e-6:
+            d = beat * float(rng.choice([0.5, 1.0, 1.0, 1.5, 2.0]))
+            degree = int(np.clip(degree + rng.integers(-2, 3), 7, 16))
+            p = tonic + 12 + scale[degree % 7] + 12 * (degree // 7)
+            notes.append(Note(p, pos, d * 0.95, int(np.clip(vel + 10 + rng.integers(-8, 9), 20, 127))))
+            pos += d
+    return notes, t + (bar + 1) * 4 * beat
+
+
+def _fast_passage(rng: np.random.Generator, t: float) -> tuple[list[Note], float]:
+    """Sixteenth-note runs and turns, 8-16 notes a second, over one to two octaves."""
+    notes = []
+    base = int(rng.integers(48, 80))
+    scale = _SCALES[int(rng.integers(0, 2))]
+    step = float(rng.uniform(0.06, 0.12))
+    vel = int(rng.integers(50, 115))
+    degree = 0
+    for _ in range(int(rng.integers(16, 40))):
+        degree = int(np.clip(degree + rng.choice([-1, 1, 1, 2, -2]), -3, 12))
+        p = base + scale[degree % 7] + 12 * (degree // 7)
+        notes.append(Note(p, t, step * 0.9, vel))
+        t += step
+    return notes, t
+
+
+def _bass_line(rng: np.random.Generator, t: float) -> tuple[list[Note], float]:
+    """A walking or riffing bass line in the lowest two octaves."""
+    notes = []
+    base = int(rng.integers(28, 43))
+    step = float(rng.uniform(0.18, 0.45))
+    vel = int(rng.integers(55, 120))
+    for i in range(int(rng.integers(8, 20))):
+        p = base + int(rng.choice([0, 0, 3, 5, 7, 10, 12]))
+        notes.append(Note(p, t, step * float(rng.uniform(0.5, 0.95)), vel + (10 if i % 4 == 0 else 0)))
+        t += step
+    return notes, t
+
+
+def _wide_leaps(rng: np.random.Generator, t: float) -> tuple[list[Note], float]:
+    """Notes leaping across four or more octaves, sustained and short."""
+    notes = []
+    for _ in range(int(rng.integers(4, 9))):
+        d = float(rng.uniform(0.2, 1.6))
+        notes.append(Note(int(rng.integers(24, 103)), t, d, int(rng.integers(25, 127))))
+        t += d + float(rng.uniform(0.0, 0.2))
+    return notes, t
+
+
 def generated_phrases(rng: np.random.Generator, seconds: float) -> list[Note]:
     """Generated material for range and dynamics: long notes with varied velocity, scales,
-    arpeggios and dyads across the playable range, back to back for about ``seconds``."""
+    arpeggios and dyads across the playable range, melodies with chords and a bass line, fast
+    runs, bass lines and wide leaps, back to back for about ``seconds``."""
     notes: list[Note] = []
     t = 0.0
+    extra = (_melody_with_accompaniment, _fast_passage, _bass_line, _wide_leaps)
     while t < seconds:
-        kind = rng.integers(0, 4)
+        kind = rng.integers(0, 4 + len(extra))
+        if kind >= 4:
+            more, t = extra[kind - 4](rng, t)
+            notes.extend(Note(int(np.clip(n.pitch, 21, 108)), n.start, n.duration, n.velocity) for n in more)
+            t += float(rng.uniform(0.1, 0.6))
+            continue
         base = int(rng.integers(40, 84))
         vel = int(rng.integers(30, 120))
         if kind == 0:  # sustained notes, sometimes dyads

@@ -1,7 +1,10 @@
-"""Offline rendering of note lists through General MIDI soundfonts with fluidsynth.
+"""Offline rendering of note lists through the instrument banks of
+:mod:`chameleon_training.banks`: soundfonts with fluidsynth, FreePats with timidity, real
+recordings with :mod:`chameleon_training.sampler`.
 
-Renders of the same notes with different programs start on the same sample, so a source
-render and a target render form an exactly aligned training pair. Reverb and chorus are off.
+Renders of the same notes with different programs through one bank start on the same sample,
+so a source render and a target render form an exactly aligned training pair. Reverb and
+chorus are off.
 """
 
 from __future__ import annotations
@@ -16,21 +19,15 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from . import midi
+from . import banks, midi
 from .analysis import SAMPLE_RATE
 
-#: Soundfonts by short name. Debian packages: fluid-soundfont-gm, timgm6mb-soundfont,
-#: musescore-general-soundfont-small.
-SOUNDFONTS = {
-    "fluidr3": "/usr/share/sounds/sf2/FluidR3_GM.sf2",
-    "timgm6mb": "/usr/share/sounds/sf2/TimGM6mb.sf2",
-    "musescore": "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3",
-}
-#: Soundfonts the bundled model is trained on.
-TRAIN_SOUNDFONTS = ("fluidr3", "musescore")
-#: Soundfont kept out of training entirely, for evaluation. NOTE: MuseScore General is partly
-#: built from the Fluid R3 samples (see its Debian copyright file), so only TimGM6mb is
-#: independent of the other two; it is the one held out.
+#: Soundfont banks by short name (see :data:`banks.BANKS` for every bank).
+SOUNDFONTS = {b.name: b.path for b in banks.BANKS.values() if b.renderer == "fluidsynth"}
+#: Banks of the model-1.1.0 recipe (format v1): Fluid R3 and MuseScore General Lite.
+TRAIN_SOUNDFONTS = banks.LEGACY_TRAIN_BANKS
+#: The bank that recipe held out. NOTE: MuseScore General is partly built from the Fluid R3
+#: samples (see its Debian copyright file), so only TimGM6mb is independent of those two.
 EVAL_SOUNDFONT = "timgm6mb"
 
 #: Output gain of the synth (fluidsynth -g).
@@ -65,17 +62,43 @@ def render_midi_file(midi_path: Path, soundfont: str, out_wav: Path) -> None:
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def timidity_path() -> str:
+    """The timidity executable, or a clear error if it is not installed."""
+    exe = shutil.which("timidity")
+    if exe is None:
+        raise RuntimeError("timidity is not installed (apt-get install timidity freepats)")
+    return exe
+
+
+def render_midi_timidity(midi_path: Path, config: str, out_wav: Path) -> None:
+    """Renders one MIDI file with timidity and ``config`` to a 48 kHz WAV, dry, keeping the
+    silence before the first note so renders align."""
+    cmd = [timidity_path(), "-c", config, "-Ow", "--preserve-silence", "-s", str(SAMPLE_RATE),
+           "-EFreverb=d", "-EFchorus=d", "-EFdelay=d", "-o", str(out_wav), str(midi_path)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
 def render_notes(notes: list[midi.Note], program: int, soundfont: str) -> np.ndarray:
-    """Renders ``notes`` with GM ``program`` through ``soundfont``; returns mono float32 at
-    48 kHz (the mean of fluidsynth's two channels)."""
+    """Renders ``notes`` with GM ``program`` through the bank (or soundfont file)
+    ``soundfont``; returns mono float32 at 48 kHz (the mean of the renderer's channels)."""
+    b = banks.bank(soundfont)
+    if program not in banks.programs(soundfont):
+        raise KeyError(f"bank {b.name} has no GM program {program}")
+    if b.renderer == "sampler":
+        from . import sampler
+
+        return sampler.render_notes(notes, program)
     with tempfile.TemporaryDirectory() as tmp:
         mid = Path(tmp) / "in.mid"
         wav = Path(tmp) / "out.wav"
         midi.write_midi(mid, notes, program)
-        render_midi_file(mid, soundfont, wav)
+        if b.renderer == "timidity":
+            render_midi_timidity(mid, b.path, wav)
+        else:
+            render_midi_file(mid, b.path, wav)
         audio, sr = sf.read(str(wav), dtype="float32", always_2d=True)
     if sr != SAMPLE_RATE:
-        raise RuntimeError(f"fluidsynth wrote {sr} Hz, expected {SAMPLE_RATE}")
+        raise RuntimeError(f"{b.renderer} wrote {sr} Hz, expected {SAMPLE_RATE}")
     return audio.mean(axis=1).astype(np.float32)
 
 

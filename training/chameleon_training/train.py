@@ -26,8 +26,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from . import banks
+from . import broadband as broadband_mod
 from . import data as data_mod
-from . import render
 from .analysis import DEFAULT, Geometry
 from .model import OUTPUT_KINDS, StyleModel, count_parameters, third_octave_matrix
 from .styles import SOURCE_PROGRAMS, STYLES, Style
@@ -58,9 +59,22 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="carry the held-band-level recurrent state (chameleon_training.model)")
     ap.add_argument("--longterm", action=argparse.BooleanOptionalAction, default=False,
                     help="add the long-term band level to the recurrent state (needs --sustain)")
-    ap.add_argument("--chorales", type=int, default=10, help="training chorales per soundfont")
-    ap.add_argument("--phrase-seconds", type=float, default=120.0, help="generated phrases per soundfont, s")
-    ap.add_argument("--soundfonts", default=",".join(render.TRAIN_SOUNDFONTS))
+    ap.add_argument("--chorales", type=int, default=6, help="training chorales per bank")
+    ap.add_argument("--phrase-seconds", type=float, default=80.0, help="generated phrases per bank, s")
+    ap.add_argument("--soundfonts", "--banks", dest="soundfonts", default="",
+                    help="comma-separated banks (chameleon_training.banks) or soundfont files; "
+                         "default: every installed bank but the --hold-out family")
+    ap.add_argument("--hold-out", default=None, choices=list(banks.FAMILIES),
+                    help="leave this bank family out of training (one leave-one-bank-out fold)")
+    ap.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
+                    help="rooms and pitch drift on the pieces, microphone tilt and noise floor on "
+                         "the sources (chameleon_training.augment)")
+    ap.add_argument("--broadband-fraction", type=float, default=0.1,
+                    help="share of each batch drawn from the broadband stream (noise, drums, "
+                         "clicks), trained to the style's colour at the input's power")
+    ap.add_argument("--broadband-weight", type=float, default=0.5,
+                    help="weight of the broadband envelope loss against the paired losses")
+    ap.add_argument("--broadband-seconds", type=float, default=240.0)
     ap.add_argument("--styles", default=",".join(s.ident for s in STYLES),
                     help="style identifiers to train (from chameleon_training.styles)")
     ap.add_argument("--sources", default="",
@@ -92,26 +106,63 @@ def spectral_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, y: torch.
     return fine, env
 
 
+def mean_power(data: list[data_mod.SoundfontData], programs: list[int],
+               g: Geometry = DEFAULT) -> np.ndarray:
+    """Mean power spectrum ``[bins]`` of ``programs`` over every bank that has them, each
+    (bank, program) pair weighted alike."""
+    acc = np.zeros(g.bins)
+    n = 0
+    for d in data:
+        idx = d.valid[:: max(1, len(d.valid) // 4000)]
+        for p in programs:
+            if p not in d.programs:
+                continue
+            f = d.feats[d.programs.index(p), idx].astype(np.float64)
+            acc += np.mean((np.exp(f) - g.feature_floor) ** 2, axis=0)
+            n += 1
+    return acc / max(n, 1)
+
+
 def long_term_eq(data: list[data_mod.SoundfontData], sources: list[int], styles: list[int],
                  g: Geometry = DEFAULT) -> np.ndarray:
     """Initial per-style log-gain curves: log amplitude ratio between each style's mean power
     spectrum and the sources' mean power spectrum, 1/3-octave smoothed. ``[styles, bins]``."""
     m = third_octave_matrix(g)
     member = (m > 0).astype(np.float64)
-    def mean_power(rows):
-        acc = np.zeros(g.bins)
-        for d in data:
-            idx = d.valid[:: max(1, len(d.valid) // 4000)]
-            for p in rows:
-                f = d.feats[d.programs.index(p), idx].astype(np.float64)
-                acc += np.mean((np.exp(f) - g.feature_floor) ** 2, axis=0)
-        return acc
-    src = member.T @ (m @ mean_power(sources))
+    src = member.T @ (m @ mean_power(data, sources, g))
     out = []
     for p in styles:
-        tgt = member.T @ (m @ mean_power([p]))
+        tgt = member.T @ (m @ mean_power(data, [p], g))
         out.append(np.clip(0.5 * np.log((tgt + 1e-12) / (src + 1e-12)), -6.0, 3.0))
     return np.array(out)
+
+
+def style_shapes(data: list[data_mod.SoundfontData], styles: list[int], g: Geometry = DEFAULT) -> np.ndarray:
+    """Each style's long-term power spectrum normalised to unit total power, ``[styles, bins]``
+    (the colour a broadband input takes on, :func:`broadband_loss`)."""
+    out = []
+    for p in styles:
+        pw = mean_power(data, [p], g)
+        out.append(pw / max(pw.sum(), 1e-20))
+    return np.array(out)
+
+
+def broadband_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, shapes: torch.Tensor,
+                   bands: torch.Tensor, floor: float, state: torch.Tensor | None = None) -> torch.Tensor:
+    """1/3-octave envelope error (nepers) of a broadband frame against the style's long-term
+    spectrum at the input frame's own total power: the style's colour, never a boost. Morphs
+    blend the shapes in the log domain as the paired targets do."""
+    core = model.module if hasattr(model, "module") else model
+    pred = core.magnitude_from_outputs(x, model(x, s, state))
+    cur = torch.clamp(torch.exp(x[:, -1]) - floor, min=0.0)
+    total = (cur * cur).sum(dim=1, keepdim=True)
+    w = s / s.sum(dim=1, keepdim=True).clamp(min=1e-6)
+    shape = torch.exp(w @ torch.log(shapes + 1e-20))
+    shape = shape / shape.sum(dim=1, keepdim=True)
+    tb = (shape * total) @ bands.T
+    pb = (pred * pred) @ bands.T
+    diff = 0.5 * (torch.log(pb + LOSS_FLOOR ** 2) - torch.log(tb + LOSS_FLOOR ** 2))
+    return diff.abs().mean()
 
 
 def feature_stats(data: list[data_mod.SoundfontData], programs: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -120,25 +171,53 @@ def feature_stats(data: list[data_mod.SoundfontData], programs: list[int]) -> tu
     for d in data:
         idx = d.valid[:: max(1, len(d.valid) // 3000)]
         for p in programs:
-            xs.append(d.feats[d.programs.index(p), idx].astype(np.float32))
+            if p in d.programs:
+                xs.append(d.feats[d.programs.index(p), idx].astype(np.float32))
     x = np.concatenate(xs)
     return x.mean(axis=0), np.maximum(x.std(axis=0), 0.5)
 
 
+def train_banks(args) -> list[str]:
+    """The banks this run trains on: ``--banks``, else every installed bank outside the
+    ``--hold-out`` family."""
+    if args.soundfonts:
+        names = args.soundfonts.split(",")
+        if args.hold_out is not None:
+            names = [n for n in names if banks.bank(n).family != args.hold_out]
+        return names
+    return banks.fold_banks(args.hold_out)
+
+
+def bank_seed(name: str) -> int:
+    """The note-stream seed of a bank: fixed per bank, so every fold reuses its renders."""
+    order = list(banks.BANKS)
+    return 1000 + (order.index(name) if name in order else len(order) + sum(map(ord, name)))
+
+
 def build_data(args, styles: list[Style], progress: bool) -> tuple[list[data_mod.SoundfontData], list[int]]:
-    """Renders (or loads) the training data for every training soundfont."""
+    """Renders (or loads) the training data for every training bank. Each bank renders the
+    sources and styles it has; the recorded bank adds its other instruments as sources."""
     if args.sources:
         sources = sorted({int(p) for p in args.sources.split(",")})
     else:
         sources = sorted(set(SOURCE_PROGRAMS) | {s.program for s in STYLES})
     programs = sorted(set(sources) | {s.program for s in styles})
     out = []
-    for i, sf_name in enumerate(args.soundfonts.split(",")):
-        notes, spans = data_mod.note_stream(seed=1000 + i, n_chorales=args.chorales,
+    extra: set[int] = set()
+    augment = getattr(args, "augment", False)
+    for name in train_banks(args):
+        wanted = programs
+        if banks.bank(name).recorded and not args.sources:
+            mine = set(banks.programs(name))
+            extra |= mine - set(programs)
+            wanted = sorted(set(programs) | mine)
+        seed = bank_seed(name)
+        notes, spans = data_mod.note_stream(seed=seed, n_chorales=args.chorales,
                                             phrase_seconds=args.phrase_seconds)
-        out.append(data_mod.build_soundfont_data(sf_name, programs, notes, spans, tag="train",
-                                                 progress=progress))
-    return out, sources
+        out.append(data_mod.build_soundfont_data(name, wanted, notes, spans, tag="train",
+                                                 progress=progress,
+                                                 augment_seed=seed if augment else None))
+    return out, sorted(set(sources) | extra)
 
 
 def save_curve(out: Path, rows: list[dict]) -> None:
@@ -191,8 +270,9 @@ def main(argv=None) -> Path:
         torch.distributed.barrier()
     if main_proc:
         frames = sum(len(d.valid) for d in data)
-        print(f"data: {len(data)} soundfonts, {frames} frames per program, "
-              f"{len(sources)} source programs, {len(styles)} styles ({time.time() - t0:.0f} s)")
+        print(f"data: {len(data)} banks ({', '.join(d.soundfont for d in data)}), {frames} frames "
+              f"per program, {len(sources)} source programs, {len(styles)} styles "
+              f"({time.time() - t0:.0f} s)")
 
     g = DEFAULT
     style_programs = [s.program for s in styles]
@@ -222,12 +302,19 @@ def main(argv=None) -> Path:
     if model.state_size:
         for d in data:
             d.with_sustain(sources, g, longterm=model.longterm)
-    sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=args.seed + 17 * rank, g=g)
+    bb = None
+    n_bb = int(round(args.batch * args.broadband_fraction))
+    if n_bb > 0:
+        bb = broadband_mod.build(seed=77, seconds=args.broadband_seconds, g=g,
+                                 state_programs=bool(model.state_size), longterm=model.longterm)
+    shapes = torch.tensor(style_shapes(data, style_programs, g), dtype=torch.float32, device=device)
+    sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=args.seed + 17 * rank, g=g,
+                                   colour=args.augment, broadband=bb)
     val_sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=999, g=g,
                                        morph_fraction=0.0)
     val = [torch.from_numpy(a).to(device) for a in val_sampler.batch(1024)]
     rows = []
-    acc_f = acc_e = 0.0
+    acc_f = acc_e = acc_b = 0.0
     n_acc = 0
     t_train = time.time()
     stop = {"now": False}
@@ -242,9 +329,14 @@ def main(argv=None) -> Path:
     for step in bar:
         if stop["now"]:
             break
-        x, s, y, *state = (torch.from_numpy(a).to(device) for a in sampler.batch(args.batch))
+        x, s, y, *state = (torch.from_numpy(a).to(device) for a in sampler.batch(args.batch - n_bb))
         fine, env = spectral_loss(net, x, s, y, bands, g.feature_floor, *state, env_loss=args.env_loss)
         loss = fine + args.env_weight * env
+        if n_bb > 0:
+            bx, bs, *bstate = (torch.from_numpy(a).to(device) for a in sampler.broadband_batch(n_bb))
+            bloss = broadband_loss(net, bx, bs, shapes, bands, g.feature_floor, *bstate)
+            loss = loss + args.broadband_weight * bloss
+            acc_b += bloss.item()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -259,10 +351,10 @@ def main(argv=None) -> Path:
                 vf, ve = spectral_loss(model, vx, vs, vy, bands, g.feature_floor, *vstate,
                                        env_loss=args.env_loss)
             rows.append(dict(step=step + 1, train_fine=acc_f / n_acc, train_env=acc_e / n_acc,
-                             val_fine=float(vf), val_env=float(ve),
+                             train_broadband=acc_b / n_acc, val_fine=float(vf), val_env=float(ve),
                              seconds=round(time.time() - t_train, 1)))
             bar.set_postfix(fine=f"{acc_f / n_acc:.3f}", env=f"{acc_e / n_acc:.3f}", val=f"{float(vf):.3f}")
-            acc_f = acc_e = 0.0
+            acc_f = acc_e = acc_b = 0.0
             n_acc = 0
     train_seconds = time.time() - t_train
     done_steps = rows[-1]["step"] if rows else 0
@@ -270,6 +362,7 @@ def main(argv=None) -> Path:
         model.cpu()
         torch.save(dict(state=model.state_dict(), hparams=model.hparams,
                         styles=[(s.ident, s.name, s.program) for s in styles],
+                        banks=[d.soundfont for d in data], hold_out=args.hold_out,
                         train_seconds=train_seconds, steps=done_steps, batch=args.batch * world,
                         args={k: str(v) for k, v in vars(args).items()}),
                    args.out / "checkpoint.pt")

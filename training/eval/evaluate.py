@@ -1,5 +1,6 @@
-"""Evaluates a model file on held-out chorales rendered through the held-out soundfont and
-writes docs/model-report.md with its tables and spectrogram plots.
+"""Evaluates a model file on held-out chorales rendered through a held-out bank and writes
+docs/model-report.md with its tables and spectrogram plots (``eval.folds`` runs it once per
+leave-one-bank-out fold).
 
     training/scripts/evaluate.sh            # builds nothing; uses target/release/chameleon-render
     PYTHONPATH=training training/.venv/bin/python -m eval.evaluate \
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from chameleon_training import analysis, data as data_mod, music, render
+from chameleon_training import analysis, banks, data as data_mod, music, render
 from chameleon_training.engine import OnnxStyleModel, process_audio
 from chameleon_training.styles import EVAL_SOURCE_PROGRAMS, SOURCE_PROGRAMS, STYLES
 
@@ -40,6 +41,26 @@ def program_name(p: int) -> str:
         if s.program == p:
             return s.name
     return SOURCE_PROGRAMS.get(p, f"GM {p}")
+
+
+def source_name(bank_name: str, p: int) -> str:
+    """What the report calls a source: the program, and the bank when it is a recording."""
+    b = banks.bank(bank_name)
+    if b.recorded:
+        from chameleon_training.sampler import INSTRUMENTS
+
+        return f"{INSTRUMENTS[p].name} (recorded)"
+    return f"{program_name(p)} ({bank_name})"
+
+
+def eval_sources(bank_name: str) -> list[tuple[str, int]]:
+    """(bank, program) of every evaluation source: the held-out bank's piano, saw lead and
+    steel guitar where it has them, and the recorded Salamander piano."""
+    have = banks.programs(bank_name)
+    out = [(bank_name, p) for p in EVAL_SOURCE_PROGRAMS if p in have]
+    if bank_name != "recorded" and banks.available("recorded"):
+        out.append(("recorded", 0))
+    return out
 
 
 def eval_stream(n_pieces: int):
@@ -62,31 +83,29 @@ def render_program(notes, spans, program: int, soundfont: str, tag: str) -> np.n
     return data_mod.normalise_pieces(audio, spans, SR)
 
 
-def style_mean_powers(styles, cache: Path) -> np.ndarray:
-    """Average power spectrum of every style over the training data (training soundfonts
-    only), ``[styles, bins]``; cached."""
-    key = cache / "style_mean_power.npz"
+def style_mean_powers(styles, cache: Path, hold_out: str | None) -> np.ndarray:
+    """Average power spectrum of every style over the training data of the fold that holds
+    out ``hold_out`` (the match-EQ baseline's target curve), ``[styles, bins]``; cached."""
+    key = cache / f"style_mean_power-{hold_out or 'none'}.npz"
     programs = [s.program for s in styles]
     if key.exists():
         z = np.load(key)
         if list(z["programs"]) == programs:
             return z["power"]
-    from chameleon_training.train import build_data, parse_args
+    from chameleon_training.train import build_data, mean_power, parse_args
 
-    data, _ = build_data(parse_args(["--out", str(cache / "unused")]), styles, progress=True)
-    acc = np.zeros((len(styles), analysis.DEFAULT.bins))
-    for d in data:
-        idx = d.valid[:: max(1, len(d.valid) // 20000)]
-        for k, p in enumerate(programs):
-            f = d.feats[d.programs.index(p), idx].astype(np.float64)
-            acc[k] += np.mean((np.exp(f) - analysis.FEATURE_FLOOR) ** 2, axis=0)
-    np.savez(key, power=acc / len(data), programs=np.array(programs))
-    return acc / len(data)
+    argv = ["--out", str(cache / "unused")]
+    if hold_out is not None:
+        argv += ["--hold-out", hold_out]
+    data, _ = build_data(parse_args(argv), styles, progress=True)
+    acc = np.array([mean_power(data, [p]) for p in programs])
+    np.savez(key, power=acc, programs=np.array(programs))
+    return acc
 
 
 def train_classifier(styles, cache: Path) -> tuple[StyleClassifier, float]:
-    """Classifier trained on target renders of eight training chorales through all three
-    soundfonts (pieces disjoint from the evaluation pieces)."""
+    """Classifier trained on target renders of eight training chorales through every installed
+    bank that has the style (pieces disjoint from the evaluation pieces)."""
     train, _ = music.split_chorales()
     rng = np.random.default_rng(11)
     chosen = [train[i] for i in rng.choice(len(train), 8, replace=False)]
@@ -94,8 +113,10 @@ def train_classifier(styles, cache: Path) -> tuple[StyleClassifier, float]:
                             max_seconds=PIECE_SECONDS) for p in chosen]
     notes, spans = music.concatenate(pieces, gap=1.5)
     xs, ys = [], []
-    for sf_name in render.SOUNDFONTS:
+    for sf_name in [b for b in banks.BANKS if banks.available(b)]:
         for k, s in enumerate(tqdm(styles, desc=f"classifier data {sf_name}", leave=False)):
+            if s.program not in banks.programs(sf_name):
+                continue
             audio = render_program(notes, spans, s.program, sf_name, "clf")
             for piece in split(audio, spans):
                 f = chunk_features(metrics.magnitudes(piece))
@@ -136,6 +157,11 @@ def main(argv=None) -> dict:
     ap.add_argument("--latency-mode", choices=["studio", "live"], default="studio",
                     help="the Rust engine's latency mode (chameleon-render --latency-mode)")
     ap.add_argument("--pieces", type=int, default=6)
+    ap.add_argument("--bank", default=render.EVAL_SOUNDFONT,
+                    help="the held-out bank the targets and sources are rendered through")
+    ap.add_argument("--hold-out", default=None,
+                    help="the model's held-out family, for the match-EQ curves (default: the "
+                         "--bank's family; 'none' for a model trained on every bank)")
     ap.add_argument("--report", type=Path, default=None, help="write the markdown report here")
     ap.add_argument("--json", type=Path, default=None, help="write all numbers here")
     ap.add_argument("--img-dir", type=Path, default=REPO / "docs/img")
@@ -151,14 +177,21 @@ def main(argv=None) -> dict:
     t_start = time.time()
 
     model = OnnxStyleModel(args.model)
-    styles = [next(s for s in STYLES if s.ident == ident) for ident in model.styles]
+    sf_name = args.bank
+    hold_out = args.hold_out or banks.bank(sf_name).family
+    hold_out = None if hold_out == "none" else hold_out
+    have = banks.programs(sf_name)
+    model_styles = [next(s for s in STYLES if s.ident == ident) for ident in model.styles]
+    styles = [s for s in model_styles if s.program in have]
     notes, spans, names = eval_stream(args.pieces)
-    sf_name = render.EVAL_SOUNDFONT
     targets = {s.ident: split(render_program(notes, spans, s.program, sf_name, "eval"), spans)
                for s in tqdm(styles, desc="render targets")}
-    sources = {p: render_program(notes, spans, p, sf_name, "eval") for p in EVAL_SOURCE_PROGRAMS}
-    style_power = style_mean_powers(styles, cache)
-    clf, clf_train_acc = train_classifier(styles, cache)
+    source_list = eval_sources(sf_name)
+    sources = {f"{b}:{p}": render_program(notes, spans, p, b, "eval") for b, p in source_list}
+    first_source = next(iter(sources))
+    all_power = style_mean_powers(model_styles, cache, hold_out)
+    style_power = np.array([all_power[model_styles.index(s)] for s in styles])
+    clf, clf_train_acc = train_classifier(model_styles, cache)
 
     rows = []  # one per (source, style, piece)
     lag_report = {}
@@ -167,7 +200,7 @@ def main(argv=None) -> dict:
     for p, src_stream in sources.items():
         src_pieces = split(src_stream, spans)
         src_mags = [metrics.magnitudes(x) for x in src_pieces]
-        for k, s in enumerate(tqdm(styles, desc=f"evaluate {program_name(p)}")):
+        for k, s in enumerate(tqdm(styles, desc=f"evaluate {p}")):
             if args.engine == "rust":
                 out, rep = rust_engine.render(src_stream, args.model, s.ident,
                                               extra_args=("--latency-mode", args.latency_mode))
@@ -190,13 +223,13 @@ def main(argv=None) -> dict:
                     row[f"env_{kind}"] = metrics.envelope_lsd(m, tm)
                     row[f"envdc_{kind}"] = metrics.envelope_lsd(m, tm, metrics.ENVELOPE_BANDS_WITH_DC)
                     pred = clf.predict(chunk_features(m))
-                    row[f"clf_{kind}"] = float(np.mean(pred == k)) if len(pred) else float("nan")
+                    row[f"clf_{kind}"] = float(np.mean(pred == model_styles.index(s))) if len(pred) else float("nan")
                     row[f"chroma_{kind}"] = metrics.chroma_correlation(x, audio)
                 pred = clf.predict(chunk_features(tm))
-                row["clf_target"] = float(np.mean(pred == k)) if len(pred) else float("nan")
+                row["clf_target"] = float(np.mean(pred == model_styles.index(s))) if len(pred) else float("nan")
                 row["chroma_target"] = metrics.chroma_correlation(x, t)
                 rows.append(row)
-                if i == 0 and p == EVAL_SOURCE_PROGRAMS[0]:
+                if i == 0 and p == first_source:
                     examples[s.ident] = (xm, em, ym, tm)
                     audio_examples[s.ident] = (x, y, t)
 
@@ -204,7 +237,7 @@ def main(argv=None) -> dict:
     morphs = []
     pairs = [("strings", "flute"), ("trumpet", "choir"), ("cello", "nylon_guitar"),
              ("church_organ", "clarinet")]
-    src = sources[EVAL_SOURCE_PROGRAMS[0]][: SR * 40]
+    src = sources[first_source][: SR * 40]
     def longterm(a):
         m = metrics.magnitudes(a)
         act = metrics.active_frames(m)
@@ -261,7 +294,7 @@ def main(argv=None) -> dict:
                 clips.append((f"{ident}: model", write(f"{ident}-model.flac", y)))
                 clips.append((f"{ident}: target", write(f"{ident}-target.flac", t)))
     result = dict(model=str(args.model), clips=clips, engine=args.engine, latency_mode=args.latency_mode, soundfont=sf_name, pieces=names,
-                  sources=[program_name(p) for p in EVAL_SOURCE_PROGRAMS], rows=rows, morph=morphs,
+                  hold_out=hold_out, sources=[source_name(b, p) for b, p in source_list], rows=rows, morph=morphs,
                   classifier_train_accuracy=clf_train_acc, lags=lag_report,
                   seconds=round(time.time() - t_start, 1), images=[str(p) for p in imgs])
     if args.json:
