@@ -9,6 +9,11 @@ missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# npm fetches the recorded instruments (training/chameleon_training/sampler.py); a machine
+# whose Node.js came from elsewhere already has it, and Debian's npm would fight that one.
+if ! command -v npm > /dev/null 2>&1; then
+  missing+=(npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup-system: all ${#wanted[@]} system packages present"
   exit 0

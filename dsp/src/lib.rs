@@ -13,6 +13,7 @@ pub mod dry_wet;
 pub mod engine;
 pub mod frame;
 pub mod frame_queue;
+pub mod generated_phase;
 pub mod geometry;
 pub mod hop_gain;
 pub mod latency_mode;

@@ -37,6 +37,8 @@ class OnnxStyleModel:
         self.styles = m["chameleon.styles"].split(",")
         self.style_names = m["chameleon.style_names"].split("|")
         self.state_size = int(m.get("chameleon.state_size", "0"))
+        #: ``input`` or ``generated`` (format version 2, :mod:`.phase`).
+        self.phase = m.get("chameleon.phase", "input")
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -73,11 +75,15 @@ class OnnxStyleModel:
 
 
 def process_spectra(model: OnnxStyleModel, spec: np.ndarray, style_vec: np.ndarray,
-                    rng: np.random.Generator, phase_count: int = 1) -> np.ndarray:
+                    rng: np.random.Generator, phase_count: int = 1,
+                    engine_fft_size: int | None = None, engine_hop: int | None = None) -> np.ndarray:
     """Applies the model to complex spectra ``[frames, bins]`` of one channel. With
     ``phase_count`` > 1 (the Live mode) frames ``p, p + phase_count, ...`` form phase ``p``,
-    each run with its own context and state."""
+    each run with its own context and state. ``engine_fft_size``/``engine_hop`` (default the
+    model's) are the spectra's own geometry, which generated phase advances by."""
     g = model.geometry
+    engine_fft_size = engine_fft_size or g.fft_size
+    engine_hop = engine_hop or g.hop
     feats = analysis.features_from_magnitude(np.abs(spec), g)
     out: dict[str, np.ndarray] = {}
     for p in range(phase_count):
@@ -85,16 +91,23 @@ def process_spectra(model: OnnxStyleModel, spec: np.ndarray, style_vec: np.ndarr
                          style_vec)
         for k, v in part.items():
             out.setdefault(k, np.zeros((len(feats),) + v.shape[1:], dtype=v.dtype))[p::phase_count] = v
-    if model.output == "mask":
-        return out["mask"] * spec
-    if model.output == "magnitude":
+    if model.output in ("mask", "mask_noise"):
+        coherent = out["mask"] * spec
+    elif model.output == "magnitude":
         mag = np.abs(spec)
-        phase = np.where(mag > 0, spec / np.maximum(mag, 1e-30), 0)
-        return (out["magnitude"] / g.magnitude_scale) * phase
+        phase = np.where(mag > 0, spec / np.maximum(mag, 1e-30), 1)
+        coherent = (out["magnitude"] / g.magnitude_scale) * phase
+    else:
+        raise ValueError(f"unknown output kind {model.output}")
+    if model.phase == "generated":
+        from . import phase as phase_mod
+
+        active = np.mean(np.abs(spec) ** 2, axis=1) >= phase_mod.SILENCE_ENERGY
+        coherent = phase_mod.apply(spec, coherent, engine_fft_size, engine_hop, active)
     if model.output == "mask_noise":
         phi = rng.uniform(0, 2 * np.pi, size=spec.shape)
-        return out["mask"] * spec + (out["noise"] / g.magnitude_scale) * np.exp(1j * phi)
-    raise ValueError(f"unknown output kind {model.output}")
+        return coherent + (out["noise"] / g.magnitude_scale) * np.exp(1j * phi)
+    return coherent
 
 
 def process_audio(model: OnnxStyleModel, audio: np.ndarray, style: str | dict[str, float],
@@ -115,6 +128,7 @@ def process_audio(model: OnnxStyleModel, audio: np.ndarray, style: str | dict[st
     out = np.zeros_like(x)
     for c in range(x.shape[1]):
         spec = analysis.stft(padded[:, c], g)
-        y = analysis.istft(process_spectra(model, spec, style_vec, rng, phase_count), len(padded), g)
+        y = analysis.istft(process_spectra(model, spec, style_vec, rng, phase_count, g.fft_size, g.hop),
+                           len(padded), g)
         out[:, c] = y[g.latency:g.latency + n]
     return (out[:, 0] if mono else out).astype(np.float32)

@@ -23,7 +23,10 @@ import torch
 from .analysis import DEFAULT, FEATURE, WINDOW, Geometry
 from .model import StyleModel
 
+#: The format version written: 1, or 2 when the model declares generated phase.
 FORMAT_VERSION = "1"
+#: Values of ``chameleon.phase`` (format version 2).
+PHASE_KINDS = ("input", "generated")
 
 
 def load_checkpoint(path: Path, g: Geometry = DEFAULT) -> tuple[StyleModel, dict]:
@@ -36,10 +39,14 @@ def load_checkpoint(path: Path, g: Geometry = DEFAULT) -> tuple[StyleModel, dict
 
 
 def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, version: str,
-             g: Geometry = DEFAULT, author: str = "Chameleon", license_: str = "") -> dict[str, str]:
-    """The format's ``chameleon.*`` metadata_props for ``model``."""
+             g: Geometry = DEFAULT, author: str = "Chameleon", license_: str = "",
+             phase: str = "input") -> dict[str, str]:
+    """The format's ``chameleon.*`` metadata_props for ``model``: version 1, or version 2 with
+    ``chameleon.phase`` when ``phase`` is ``generated``."""
+    if phase not in PHASE_KINDS:
+        raise ValueError(f"phase {phase!r} is not one of {PHASE_KINDS}")
     md = {
-        "chameleon.format_version": FORMAT_VERSION,
+        "chameleon.format_version": FORMAT_VERSION if phase == "input" else "2",
         "chameleon.sample_rate": str(g.sample_rate),
         "chameleon.fft_size": str(g.fft_size),
         "chameleon.hop": str(g.hop),
@@ -60,11 +67,14 @@ def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, v
         md["chameleon.state_size"] = str(model.state_size)
     if license_:
         md["chameleon.license"] = license_
+    if phase != "input":
+        md["chameleon.phase"] = phase
     return md
 
 
 def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, name: str,
-           version: str, g: Geometry = DEFAULT, license_: str = "", check: bool = True) -> dict:
+           version: str, g: Geometry = DEFAULT, license_: str = "", check: bool = True,
+           phase: str = "input") -> dict:
     """Writes the ONNX file and returns a report (max abs difference ORT vs PyTorch)."""
     model = model.eval().cpu()
     feats = torch.randn(2, model.context, g.bins) * 2.0 - 7.0
@@ -87,7 +97,7 @@ def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, nam
     )
     proto = onnx.load(str(out))
     del proto.metadata_props[:]
-    for k, v in metadata(model, styles, name, version, g, license_=license_).items():
+    for k, v in metadata(model, styles, name, version, g, license_=license_, phase=phase).items():
         entry = proto.metadata_props.add()
         entry.key = k
         entry.value = v
@@ -168,10 +178,13 @@ def main(argv=None) -> None:
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--license", default="")
     ap.add_argument("--time", action="store_true", help="also time one stereo hop in ONNX Runtime")
+    ap.add_argument("--phase", choices=PHASE_KINDS, default="input",
+                    help="generated: format version 2 with generated phase (docs/model-format.md)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     model, ckpt = load_checkpoint(args.checkpoint)
-    report = export(model, ckpt["styles"], args.output, args.name, args.version, license_=args.license)
+    report = export(model, ckpt["styles"], args.output, args.name, args.version, license_=args.license,
+                    phase=args.phase)
     if args.time:
         report["timing"] = time_per_hop(args.output)
     print(report)

@@ -67,3 +67,31 @@ class StyleClassifier:
         with torch.no_grad():
             xt = torch.tensor((x - self.mean) / self.std, dtype=torch.float32)
             return self.linear(xt).argmax(dim=1).numpy()
+
+
+def two_sample_accuracy(real: list[tuple[str, np.ndarray]], fake: list[tuple[str, np.ndarray]],
+                        steps: int = 300) -> float:
+    """How well a classifier tells ``fake`` chunks from ``real`` ones, on pieces it was not
+    trained on: leave-one-piece-out cross-validation of a logistic regression on the chunk
+    features, each fold balanced; 0.5 means indistinguishable. Items are ``(piece, [chunks,
+    d])``."""
+    pieces = sorted({p for p, _ in real} & {p for p, _ in fake})
+    correct = total = 0
+    for held in pieces:
+        def stack(items, train):
+            xs = [x for p, x in items if (p != held) == train and len(x)]
+            return np.concatenate(xs) if xs else np.zeros((0, 0), np.float32)
+        xr, xf = stack(real, True), stack(fake, True)
+        tr, tf = stack(real, False), stack(fake, False)
+        if min(len(xr), len(xf), len(tr), len(tf)) == 0:
+            continue
+        n = min(len(xr), len(xf))
+        rng = np.random.default_rng(0)
+        xr, xf = xr[rng.permutation(len(xr))[:n]], xf[rng.permutation(len(xf))[:n]]
+        clf = StyleClassifier(2)
+        clf.fit(np.concatenate([xr, xf]), np.concatenate([np.zeros(n, int), np.ones(n, int)]), steps=steps)
+        m = min(len(tr), len(tf))
+        tr, tf = tr[:m], tf[:m]
+        correct += int((clf.predict(tr) == 0).sum() + (clf.predict(tf) == 1).sum())
+        total += 2 * m
+    return correct / total if total else float("nan")

@@ -153,3 +153,31 @@ def test_rust_engine_matches_python_for_a_recurrent_magnitude_model(tmp_path):
     # Live: a shorter hop and synthesis span, the model in two interleaved phases with a
     # state each.
     assert_engines_agree(path, x, "flute", mode="live")
+
+
+def test_generated_phase_model_format_2_matches_in_both_engines(tmp_path):
+    """Format version 2 with ``chameleon.phase = generated``: a magnitude model whose output
+    outgrows the decaying input takes propagated phase in those bins, identically in the Rust
+    engine and the Python reference engine, in both latency modes; the same weights exported
+    as version 1 keep the input phase (and so sound different)."""
+    from chameleon_training.model import StyleModel
+
+    torch.manual_seed(5)
+    model = StyleModel(2, context=4, frame_dim=16, hidden=32, output="magnitude", sustain=True)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    styles = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
+    v2 = tmp_path / "generated.onnx"
+    v1 = tmp_path / "input.onnx"
+    export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated")
+    export.export(model, styles, v1, "Tiny", "0.0.1")
+    meta = {p.key: p.value for p in onnx.load(str(v2)).metadata_props}
+    assert meta["chameleon.format_version"] == "2" and meta["chameleon.phase"] == "generated"
+    notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
+    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+    assert_engines_agree(v2, x, "flute")
+    assert_engines_agree(v2, x, "flute", mode="live")
+    a = engine.process_audio(engine.OnnxStyleModel(v2), x, "flute")
+    b = engine.process_audio(engine.OnnxStyleModel(v1), x, "flute")
+    assert np.sqrt(np.mean((a - b) ** 2)) > 1e-3 * np.sqrt(np.mean(b ** 2))

@@ -1,6 +1,7 @@
-//! Model format v1 metadata: the `chameleon.*` keys of an ONNX model's `metadata_props`
-//! (specified in `docs/model-format.md`), parsed and validated in one pass that reports every
-//! problem at once.
+//! Model format metadata (versions 1 and 2): the `chameleon.*` keys of an ONNX model's
+//! `metadata_props` (specified in `docs/model-format.md`), parsed and validated in one pass that
+//! reports every problem at once. Version 2 adds one key, `chameleon.phase`; a version 1 file
+//! reads exactly as before.
 
 use std::fmt;
 
@@ -9,8 +10,10 @@ use crate::geometry::StftGeometry;
 use crate::model::{ModelDescription, StyleInfo};
 use crate::window::WindowKind;
 
-/// The format version this engine reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest format version this engine reads.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format version this engine reads.
+pub const MIN_FORMAT_VERSION: u32 = 1;
 /// Prefix of every key this format defines.
 pub const KEY_PREFIX: &str = "chameleon.";
 /// Lowest model sample rate accepted, in Hz.
@@ -24,7 +27,7 @@ pub const MAX_STATE_SIZE: usize = 1 << 16;
 /// Longest extra latency a model may declare, in seconds of its own sample rate.
 pub const MAX_EXTRA_LATENCY_SECONDS: f32 = 1.0;
 
-/// Every key of format v1, required ones first.
+/// Every key of the format, required ones first (`chameleon.phase` only from version 2 on).
 pub const KNOWN_KEYS: &[&str] = &[
     "chameleon.format_version",
     "chameleon.sample_rate",
@@ -44,6 +47,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "chameleon.license",
     "chameleon.extra_latency_samples",
     "chameleon.state_size",
+    "chameleon.phase",
 ];
 
 /// Number of required keys at the start of [`KNOWN_KEYS`].
@@ -90,6 +94,37 @@ impl OutputKind {
     }
 }
 
+/// Where the phase of the output comes from (`chameleon.phase`, format version 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PhaseKind {
+    /// `input`: every bin keeps the input's phase (version 1 behaviour).
+    #[default]
+    Input,
+    /// `generated`: where the output is much louder than the input in a bin (energy the input
+    /// does not have), the phase is propagated from the output's own previous frames
+    /// ([`crate::generated_phase`]).
+    Generated,
+}
+
+impl PhaseKind {
+    /// The identifier used in metadata.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhaseKind::Input => "input",
+            PhaseKind::Generated => "generated",
+        }
+    }
+
+    /// Parses a metadata identifier.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "input" => Some(PhaseKind::Input),
+            "generated" => Some(PhaseKind::Generated),
+            _ => None,
+        }
+    }
+}
+
 /// The feature the model is fed (`chameleon.feature`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeatureKind {
@@ -97,9 +132,13 @@ pub enum FeatureKind {
     LogMagnitude,
 }
 
-/// Validated model-format v1 metadata.
+/// Validated model-format metadata.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelMetadata {
+    /// The file's format version ([`MIN_FORMAT_VERSION`]..=[`FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// Where the output's phase comes from (always [`PhaseKind::Input`] in version 1).
+    pub phase: PhaseKind,
     /// Sample rate the model was made for, in Hz.
     pub sample_rate: f32,
     /// FFT size and hop at `sample_rate`, in samples.
@@ -253,12 +292,27 @@ impl ModelMetadata {
 
         let version: Option<u32> = p.required_number("chameleon.format_version");
         if let Some(v) = version {
-            if v != FORMAT_VERSION {
+            if !(MIN_FORMAT_VERSION..=FORMAT_VERSION).contains(&v) {
                 p.problem(format!(
-                    "format version {v} is not supported (this engine reads version {FORMAT_VERSION})"
+                    "format version {v} is not supported (this engine reads versions \
+                     {MIN_FORMAT_VERSION} to {FORMAT_VERSION})"
                 ));
             }
         }
+        let phase = match p.get("chameleon.phase") {
+            None => PhaseKind::Input,
+            Some(_) if version == Some(1) => {
+                p.problem("`chameleon.phase` needs format version 2".to_owned());
+                PhaseKind::Input
+            }
+            Some(v) => PhaseKind::parse(v.trim()).unwrap_or_else(|| {
+                p.problem(format!(
+                    "phase `{}` is not supported (expected `input` or `generated`)",
+                    short(v)
+                ));
+                PhaseKind::Input
+            }),
+        };
 
         let sample_rate: Option<f32> = p.required_number("chameleon.sample_rate");
         if let Some(sr) = sample_rate {
@@ -422,6 +476,8 @@ impl ModelMetadata {
             problems: vec!["the model metadata is incomplete".to_owned()],
         };
         Ok(Self {
+            format_version: version.ok_or_else(missing)?,
+            phase,
             sample_rate: sample_rate.ok_or_else(missing)?,
             geometry: geometry.ok_or_else(missing)?,
             window: window.ok_or_else(missing)?,
@@ -448,7 +504,7 @@ impl ModelMetadata {
     /// Writes the metadata back as `metadata_props` pairs (as an exporter would).
     pub fn to_props(&self) -> Vec<(String, String)> {
         let mut out = vec![
-            ("chameleon.format_version", FORMAT_VERSION.to_string()),
+            ("chameleon.format_version", self.format_version.to_string()),
             ("chameleon.sample_rate", self.sample_rate.to_string()),
             ("chameleon.fft_size", self.geometry.fft_size.to_string()),
             ("chameleon.hop", self.geometry.hop.to_string()),
@@ -490,6 +546,9 @@ impl ModelMetadata {
         }
         if let Some(l) = &self.license {
             out.push(("chameleon.license", l.clone()));
+        }
+        if self.phase != PhaseKind::Input {
+            out.push(("chameleon.phase", self.phase.as_str().to_owned()));
         }
         out.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }
@@ -592,8 +651,34 @@ mod tests {
         set(&mut p, "chameleon.styles", "Strings,brass");
         set(&mut p, "chameleon.context_frames", "0");
         set(&mut p, "chameleon.magnitude_scale", "-1");
-        set(&mut p, "chameleon.format_version", "2");
+        set(&mut p, "chameleon.format_version", "3");
         let e = ModelMetadata::from_props(&p).unwrap_err();
         assert_eq!(e.problems.len(), 5, "{e}");
+    }
+
+    #[test]
+    fn version_2_adds_the_phase_key_and_version_1_files_read_as_before() {
+        let v1 = ModelMetadata::from_props(&valid()).unwrap();
+        assert_eq!((v1.format_version, v1.phase), (1, PhaseKind::Input));
+        assert!(!v1.to_props().iter().any(|(k, _)| k == "chameleon.phase"));
+
+        let mut p = valid();
+        set(&mut p, "chameleon.format_version", "2");
+        p.push(("chameleon.phase".to_owned(), "generated".to_owned()));
+        let v2 = ModelMetadata::from_props(&p).unwrap();
+        assert_eq!((v2.format_version, v2.phase), (2, PhaseKind::Generated));
+        assert_eq!(ModelMetadata::from_props(&v2.to_props()).unwrap(), v2);
+
+        let mut old = valid();
+        old.push(("chameleon.phase".to_owned(), "generated".to_owned()));
+        let e = ModelMetadata::from_props(&old).unwrap_err();
+        assert!(e.to_string().contains("needs format version 2"), "{e}");
+
+        set(&mut p, "chameleon.phase", "random");
+        let e = ModelMetadata::from_props(&p).unwrap_err();
+        assert!(
+            e.to_string().contains("phase `random` is not supported"),
+            "{e}"
+        );
     }
 }

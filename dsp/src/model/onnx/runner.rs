@@ -1,4 +1,5 @@
-//! [`OnnxModel`]: a format-v1 model run through ONNX Runtime on the worker thread.
+//! [`OnnxModel`]: a model of format version 1 or 2 run through ONNX Runtime on the worker
+//! thread.
 
 use std::borrow::Cow;
 use std::f32::consts::TAU;
@@ -8,8 +9,9 @@ use ort::value::TensorRef;
 use realfft::num_complex::Complex32;
 
 use crate::frame::Frame;
+use crate::generated_phase::PhaseGenerator;
 use crate::geometry::StftGeometry;
-use crate::model::metadata::{ModelMetadata, OutputKind};
+use crate::model::metadata::{ModelMetadata, OutputKind, PhaseKind};
 use crate::model::onnx::bin_map::BinMap;
 use crate::model::onnx::io::{IoLayout, INPUT_FEATURES, INPUT_STATE, INPUT_STYLE, OUTPUT_STATE};
 use crate::model::{FrameModel, ModelDescription, ModelError};
@@ -24,7 +26,7 @@ const MIN_MAGNITUDE: f32 = 1e-12;
 /// Largest gain a target magnitude is turned into on a resampled axis (+80 dB).
 const MAX_MAPPED_GAIN: f32 = 1e4;
 
-/// A format-v1 style model running in an ONNX Runtime session.
+/// A style model running in an ONNX Runtime session.
 pub struct OnnxModel {
     session: Session,
     meta: ModelMetadata,
@@ -69,6 +71,8 @@ struct Prepared {
     model_gain: Vec<f32>,
     /// Per channel noise generator state.
     rng: Vec<u64>,
+    /// Generated phase (`chameleon.phase = generated`), on the engine's bins and hop.
+    phase_generator: Option<PhaseGenerator>,
     /// Run each channel as its own batch of 1 (model with a fixed batch of 1).
     per_channel: bool,
 }
@@ -126,6 +130,9 @@ impl Prepared {
         self.recurrent.fill(0.0);
         for (c, r) in self.rng.iter_mut().enumerate() {
             *r = seed(c);
+        }
+        if let Some(g) = self.phase_generator.as_mut() {
+            g.reset();
         }
     }
 }
@@ -268,6 +275,8 @@ impl FrameModel for OnnxModel {
             engine_noise: vec![0.0; eb],
             model_gain: vec![0.0; mb],
             rng: vec![0; channels],
+            phase_generator: (meta.phase == PhaseKind::Generated)
+                .then(|| PhaseGenerator::new(channels, eb, geometry.fft_size, geometry.hop)),
             per_channel,
             map,
         };
@@ -355,6 +364,7 @@ fn load_inputs(meta: &ModelMetadata, p: &mut Prepared, frame: &Frame) {
 /// Turns the model's outputs into each channel's output spectrum.
 fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
     let mb = p.map.model_bins();
+    let seq = frame.seq;
     let scale = meta.magnitude_scale;
     for c in 0..p.channels {
         let primary = &p.primary[c * mb..(c + 1) * mb];
@@ -390,6 +400,9 @@ fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
                     *o = x * g;
                 }
             }
+        }
+        if let Some(g) = p.phase_generator.as_mut() {
+            g.apply(c, seq, input, output);
         }
         if meta.output == OutputKind::MaskNoise {
             let noise = &p.noise[c * mb..(c + 1) * mb];

@@ -1,0 +1,269 @@
+//! Generated phase: coherent phase for output energy the input does not have.
+//!
+//! A `magnitude` model keeps the input's phase in every bin. Where the output is about as loud
+//! as the input, that is right: the partials are the input's. Where the model makes energy
+//! the input lacks (a string partial sustaining under a decaying piano note, a swell after the
+//! source has faded), the input's phase in that bin is the phase of whatever little is left
+//! there, often noise, and the output turns rough. Model format version 2 lets a model declare
+//! `chameleon.phase = generated`; the model runner then passes each output spectrum through
+//! [`PhaseGenerator::apply`] before resynthesis ([`crate::overlap_add`]):
+//!
+//! - Each bin tracks its **instantaneous frequency** from the input's phase advance from one
+//!   hop to the next (the phase vocoder's estimate), while the input bin still carries the
+//!   output (less than [`SUPPORT_HIGH_DB`] under it) and is within [`TRACK_RANGE_DB`] of the
+//!   frame's loudest bin; otherwise the last estimate is held, so a partial keeps its
+//!   frequency after its source has faded.
+//! - The **propagated phase** is the output's own phase one hop ago advanced by that frequency.
+//! - How much the output exceeds the input in the bin sets the blend, in phasors: up to
+//!   [`SUPPORT_LOW_DB`] above the input the input's phase is kept exactly; from
+//!   [`SUPPORT_HIGH_DB`] on the propagated phase is used; in between a smoothstep blends them.
+//!
+//! Magnitudes are never changed. State is per channel and per bin; hops the model did not run
+//! (a late frame, a silent hop) advance the propagated phase by the hops that passed. The
+//! Python reference engine (`training/chameleon_training/phase.py`) computes the same.
+
+use std::f32::consts::TAU;
+
+use crate::Complex32;
+
+/// Output up to this many dB over the input in a bin keeps the input's phase exactly.
+pub const SUPPORT_LOW_DB: f32 = 6.0;
+/// Output this many dB or more over the input in a bin takes the propagated phase.
+pub const SUPPORT_HIGH_DB: f32 = 18.0;
+/// Input bins within this many dB of the frame's loudest bin update the frequency estimate.
+pub const TRACK_RANGE_DB: f32 = 60.0;
+
+/// One channel's state per bin.
+struct ChannelState {
+    /// The input's phase one hop ago, in radians.
+    input_phase: Vec<f32>,
+    /// The output's phase one hop ago, in radians.
+    output_phase: Vec<f32>,
+    /// Instantaneous frequency, in radians per hop.
+    advance: Vec<f32>,
+    /// The sequence number of the last hop applied, if any since the last reset.
+    last_seq: Option<u64>,
+}
+
+/// Generated-phase post-processing of output spectra, for every channel of one engine.
+/// Allocation-free after [`PhaseGenerator::new`].
+pub struct PhaseGenerator {
+    /// Nominal phase advance per hop of each bin, `2π k hop / fft_size`, in radians.
+    nominal: Vec<f32>,
+    channels: Vec<ChannelState>,
+}
+
+impl PhaseGenerator {
+    /// State for `channels` channels of spectra with `bins` bins from an FFT of `fft_size`
+    /// samples analysed every `hop` samples.
+    pub fn new(channels: usize, bins: usize, fft_size: usize, hop: usize) -> Self {
+        let nominal = (0..bins)
+            .map(|k| wrap(TAU * k as f32 * hop as f32 / fft_size as f32))
+            .collect();
+        let channels = (0..channels)
+            .map(|_| ChannelState {
+                input_phase: vec![0.0; bins],
+                output_phase: vec![0.0; bins],
+                advance: vec![0.0; bins],
+                last_seq: None,
+            })
+            .collect();
+        Self { nominal, channels }
+    }
+
+    /// Forgets every channel's history (transport jump, reset).
+    pub fn reset(&mut self) {
+        for c in &mut self.channels {
+            c.last_seq = None;
+        }
+    }
+
+    /// Replaces the phase of `output` (one channel's spectrum for hop `seq`, computed with the
+    /// input's phase) where it holds energy `input` lacks, as the module describes.
+    pub fn apply(
+        &mut self,
+        channel: usize,
+        seq: u64,
+        input: &[Complex32],
+        output: &mut [Complex32],
+    ) {
+        let Some(state) = self.channels.get_mut(channel) else {
+            return;
+        };
+        let elapsed = match state.last_seq {
+            Some(last) if seq > last => Some((seq - last).min(1 << 20) as f32),
+            _ => None,
+        };
+        state.last_seq = Some(seq);
+        let peak = input.iter().map(|x| x.norm_sqr()).fold(0.0f32, f32::max);
+        let track_floor = peak * 10f32.powf(-TRACK_RANGE_DB / 10.0);
+        let bins = input.len().min(output.len()).min(self.nominal.len());
+        for k in 0..bins {
+            let x = input[k];
+            let power_in = x.norm_sqr();
+            let phase_in = x.im.atan2(x.re);
+            let y = output[k];
+            let power_out = y.norm_sqr();
+            let weight = if power_in > 0.0 {
+                generated_weight(10.0 * (power_out / power_in).log10())
+            } else {
+                1.0
+            };
+            let generated = match elapsed {
+                None => {
+                    state.advance[k] = self.nominal[k];
+                    phase_in
+                }
+                Some(n) => {
+                    // Only an input bin that still carries the output's partial (not far
+                    // under it) and stands out of the frame's floor is trusted for frequency.
+                    if weight < 1.0 && power_in > track_floor && power_in > 0.0 {
+                        let expected = state.input_phase[k] + self.nominal[k] * n;
+                        state.advance[k] = self.nominal[k] + wrap(phase_in - expected) / n;
+                    }
+                    wrap(state.output_phase[k] + state.advance[k] * n)
+                }
+            };
+            state.input_phase[k] = phase_in;
+            let phase_out = if weight <= 0.0 {
+                phase_in
+            } else if weight >= 1.0 {
+                generated
+            } else {
+                let (si, ci) = phase_in.sin_cos();
+                let (sg, cg) = generated.sin_cos();
+                let re = (1.0 - weight) * ci + weight * cg;
+                let im = (1.0 - weight) * si + weight * sg;
+                if re * re + im * im > 1e-12 {
+                    im.atan2(re)
+                } else {
+                    generated
+                }
+            };
+            state.output_phase[k] = phase_out;
+            if weight > 0.0 && power_out > 0.0 {
+                let (s, c) = phase_out.sin_cos();
+                output[k] = Complex32::new(c, s) * power_out.sqrt();
+            }
+        }
+    }
+}
+
+/// The share of the propagated phase for an output `gain_db` over the input: 0 up to
+/// [`SUPPORT_LOW_DB`], 1 from [`SUPPORT_HIGH_DB`], a smoothstep between (NaN counts as 0).
+pub fn generated_weight(gain_db: f32) -> f32 {
+    let t = (gain_db - SUPPORT_LOW_DB) / (SUPPORT_HIGH_DB - SUPPORT_LOW_DB);
+    if t.is_nan() || t <= 0.0 {
+        0.0
+    } else if t >= 1.0 {
+        1.0
+    } else {
+        t * t * (3.0 - 2.0 * t)
+    }
+}
+
+/// `x` wrapped into `[-π, π]`.
+pub fn wrap(x: f32) -> f32 {
+    x - TAU * (x / TAU).round()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::f32::consts::PI;
+
+    const N: usize = 1024;
+    const H: usize = 256;
+    const BINS: usize = N / 2 + 1;
+
+    /// One frame of a complex sinusoid in bin-space: a single bin `k` with phase `phi` and
+    /// magnitude `mag`.
+    fn frame(k: usize, phi: f32, mag: f32) -> Vec<Complex32> {
+        let mut f = vec![Complex32::new(0.0, 0.0); BINS];
+        let (s, c) = phi.sin_cos();
+        f[k] = Complex32::new(c, s) * mag;
+        f
+    }
+
+    #[test]
+    fn output_as_loud_as_the_input_keeps_the_input_phase_exactly() {
+        let mut g = PhaseGenerator::new(1, BINS, N, H);
+        for t in 0..20u64 {
+            let input = frame(40, 0.3 * t as f32, 1.0);
+            let mut out: Vec<Complex32> = input.iter().map(|x| x * 1.5).collect();
+            let want = out.clone();
+            g.apply(0, t, &input, &mut out);
+            assert_eq!(out, want, "hop {t}");
+        }
+    }
+
+    #[test]
+    fn a_partial_sustained_over_a_fading_input_keeps_its_frequency() {
+        let mut g = PhaseGenerator::new(1, BINS, N, H);
+        // A partial at bin 40 plus a quarter bin: its phase advances by this each hop.
+        let advance = TAU * 40.25 * H as f32 / N as f32;
+        let mut last = 0.0f32;
+        for t in 0..40u64 {
+            // The input fades by 3 dB a hop and is noise-like (a random phase) after hop 10;
+            // the output holds the partial's level.
+            let fade = 10f32.powf(-3.0 * t as f32 / 20.0);
+            let phi = if t < 10 {
+                advance * t as f32
+            } else {
+                (t as f32 * 12.9898).sin() * 43758.545
+            };
+            let input = frame(40, phi, fade);
+            let mut out = frame(40, phi, 1.0);
+            g.apply(0, t, &input, &mut out);
+            let got = out[40].im.atan2(out[40].re);
+            assert!(
+                (out[40].norm() - 1.0).abs() < 1e-5,
+                "magnitude changed at hop {t}"
+            );
+            if t > 12 {
+                let step = wrap(got - last);
+                assert!((step - wrap(advance)).abs() < 1e-3, "hop {t}: step {step}");
+            }
+            last = got;
+        }
+    }
+
+    #[test]
+    fn skipped_hops_advance_the_phase_by_the_hops_that_passed_and_reset_forgets() {
+        let mut g = PhaseGenerator::new(2, BINS, N, H);
+        let advance = wrap(TAU * 40.0 * H as f32 / N as f32);
+        let input = frame(40, 0.0, 1.0);
+        // Output 30 dB over the input: the propagated phase alone.
+        let mut out = frame(40, 0.0, 31.6);
+        g.apply(1, 5, &input, &mut out);
+        let first = out[40].im.atan2(out[40].re);
+        let mut out = frame(40, 0.0, 31.6);
+        let silent_input = vec![Complex32::new(0.0, 0.0); BINS];
+        g.apply(1, 8, &silent_input, &mut out);
+        let later = out[40].im.atan2(out[40].re);
+        assert!((wrap(later - first) - wrap(3.0 * advance)).abs() < 1e-4);
+        g.reset();
+        let mut out = frame(40, 0.7, 31.6);
+        g.apply(1, 9, &frame(40, 0.7, 1.0), &mut out);
+        assert!(
+            (out[40].im.atan2(out[40].re) - 0.7).abs() < 1e-6,
+            "after a reset the input phase starts"
+        );
+    }
+
+    #[test]
+    fn the_blend_is_continuous_and_bounded() {
+        assert_eq!(generated_weight(0.0), 0.0);
+        assert_eq!(generated_weight(SUPPORT_LOW_DB), 0.0);
+        assert_eq!(generated_weight(SUPPORT_HIGH_DB), 1.0);
+        assert_eq!(generated_weight(f32::NAN), 0.0);
+        assert_eq!(generated_weight(f32::INFINITY), 1.0);
+        let mut last = 0.0;
+        for i in 0..=240 {
+            let w = generated_weight(i as f32 * 0.1);
+            assert!((0.0..=1.0).contains(&w) && w >= last && w - last < 0.03);
+            last = w;
+        }
+        assert!((wrap(3.0 * PI) - PI).abs() < 1e-5 || (wrap(3.0 * PI) + PI).abs() < 1e-5);
+    }
+}
