@@ -8,8 +8,11 @@
 # why). The CLAP checks also run against a debug build with `assert_process_allocs`, which aborts
 # on any allocation inside `process()`. The editor check opens the CLAP's GUI inside the host's
 # own X11 window under Xvfb (tests/clap-host/src/bin/gui/), prints `gui: N passed, N failed`
-# and saves a screenshot to target/host-tests/editor-in-clap-host.png. Exits non-zero if anything
-# fails.
+# and saves a screenshot to target/host-tests/editor-in-clap-host.png. The VST3 editor check does
+# the same in the in-repo VST3 host (tests/vst3-host/src/bin/vst3-gui/: the view in the host's X11
+# window, an IPlugFrame that is also the host's IRunLoop, content scale, resizing, open and close
+# cycles), prints `vst3-gui: N passed, N failed` and saves
+# target/host-tests/editor-in-vst3-host.png. Exits non-zero if anything fails.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,15 +28,17 @@ if [[ ! -f "$BUNDLED/Chameleon.clap" || ! -d "$BUNDLED/Chameleon.vst3" ]]; then
     cargo xtask bundle chameleon --release
 fi
 
-echo "== building chameleon-render, the CLAP test host and the allocation-checked debug plugin"
+echo "== building chameleon-render, the CLAP and VST3 test hosts and the allocation-checked debug plugin"
 cargo build -j"$JOBS" --release -p chameleon --bin chameleon-render --bin chameleon-presets
 cargo build -j"$JOBS" -p chameleon-clap-host
+cargo build -j"$JOBS" -p chameleon-vst3-host
 # A target folder of its own, so the feature does not flip nice-plug's build for everyone else.
 CARGO_TARGET_DIR="$ROOT/target/alloc-check" \
     cargo build -j"$JOBS" -p chameleon --lib --features assert_process_allocs
 RENDER="$ROOT/target/release/chameleon-render"
 CLAP_HOST="$ROOT/target/debug/chameleon-clap-host"
 GUI_HOST="$ROOT/target/debug/gui"
+VST3_GUI_HOST="$ROOT/target/debug/vst3-gui"
 DEBUG_CLAP="$OUT/Chameleon-debug.clap"
 cp "$ROOT/target/alloc-check/debug/libchameleon.so" "$DEBUG_CLAP"
 
@@ -122,19 +127,30 @@ expect_reason clap-no-runtime '(0 from installed files, [1-9][0-9]* inside the p
 run clap-alloc-checked "${WITH_MODEL[@]}" "$CLAP_HOST" "$DEBUG_CLAP"
 
 # The editor in the host's window, under a virtual X server whose screen holds the editor at
-# scale 2. The timeout keeps a hung window system from holding up the run.
-echo "== gui (the CLAP's editor in the host's X11 window, under Xvfb)"
-if timeout -k 10 300 xvfb-run -a -s "-screen 0 2560x1600x24" "${WITH_MODEL[@]}" "$GUI_HOST" \
-    "$BUNDLED/Chameleon.clap" --screenshot "$OUT/editor-in-clap-host.png" > "$OUT/gui.log" 2>&1; then
-    echo "   passed ($OUT/gui.log, screenshot $OUT/editor-in-clap-host.png)"
-else
-    grep -E "^FAIL|panicked" "$OUT/gui.log" | head -n 20 || true
-    tail -n 5 "$OUT/gui.log" | grep -v '^gui: ' || true
-    echo "   FAILED ($OUT/gui.log)"
-    FAILED=1
-fi
-# The closing line, once, for test-all's total (a run that died before printing it is a failure).
-grep -m1 -E '^gui: [0-9]+ passed, [0-9]+ failed$' "$OUT/gui.log" || echo "gui: 0 passed, 1 failed"
+# scale 2, once in the CLAP host and once in the VST3 host. The timeout keeps a hung window
+# system from holding up the run.
+gui_check() {
+    local name="$1" what="$2" screenshot="$3"
+    shift 3
+    echo "== $name ($what, under Xvfb)"
+    if timeout -k 10 300 xvfb-run -a -s "-screen 0 2560x1600x24" "${WITH_MODEL[@]}" "$@" \
+        --screenshot "$OUT/$screenshot" > "$OUT/$name.log" 2>&1; then
+        echo "   passed ($OUT/$name.log, screenshot $OUT/$screenshot)"
+    else
+        grep -E "^FAIL|panicked" "$OUT/$name.log" | head -n 20 || true
+        tail -n 5 "$OUT/$name.log" | grep -v "^$name: " || true
+        echo "   FAILED ($OUT/$name.log)"
+        FAILED=1
+    fi
+    # The closing line, once, for test-all's total (a run that died before printing it is a
+    # failure).
+    grep -m1 -E "^$name: [0-9]+ passed, [0-9]+ failed\$" "$OUT/$name.log" \
+        || echo "$name: 0 passed, 1 failed"
+}
+gui_check gui "the CLAP's editor in the host's X11 window" editor-in-clap-host.png \
+    "$GUI_HOST" "$BUNDLED/Chameleon.clap"
+gui_check vst3-gui "the VST3's editor in the VST3 host's X11 window" editor-in-vst3-host.png \
+    "$VST3_GUI_HOST" "$BUNDLED/Chameleon.vst3"
 
 run pedalboard-with-model "${WITH_MODEL[@]}" "$VENV/bin/python" "$ROOT/tests/pedalboard/test_vst3.py" \
     "$BUNDLED/Chameleon.vst3" "$RENDER" "$OUT/pedalboard-with-model"

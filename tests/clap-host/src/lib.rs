@@ -1,12 +1,12 @@
 //! The test host's shared parts: the host side of CLAP ([`host`]), the plugin's parameters
-//! ([`params`]), state ([`state`]) and presets ([`presets`]) through its extensions, and check
-//! reporting ([`report`]). The `chameleon-clap-host` checks and the `gui` check both build on them.
+//! ([`params`]), state ([`state`]) and presets ([`presets`]) through its extensions. The
+//! `chameleon-clap-host` checks and the `gui` check both build on them; check reporting and the
+//! editor check's X11 and pixel helpers are in `chameleon-host-check`, shared with the VST3 host.
 
 pub mod host;
 pub mod level;
 pub mod params;
 pub mod presets;
-pub mod report;
 pub mod rng;
 pub mod state;
 

@@ -22,10 +22,10 @@ use chameleon_clap_host::params::{
     find, flush_param, list_params, param_text, param_value, text_value, Param,
 };
 use chameleon_clap_host::presets;
-use chameleon_clap_host::report::Report;
 use chameleon_clap_host::rng::Rng;
 use chameleon_clap_host::state::{load_state, save_state};
 use chameleon_clap_host::PLUGIN_ID;
+use chameleon_host_check::report::Report;
 use chameleon_level_check::bounds::Bounds;
 use chameleon_level_check::measure::compare;
 use chameleon_level_check::signals::hostile;

@@ -1,27 +1,28 @@
 //! The checks: scale, drawing, automation and resizing; the persisted size; open and close
 //! cycles.
 
-use std::collections::HashSet;
-use std::time::{Duration, Instant};
-
 use chameleon_clap_host::params::{find, param_value, Param};
-use chameleon_clap_host::report::Report;
 use chameleon_clap_host::state::{load_state, save_state};
+use chameleon_host_check::editor::{
+    check_cycle, check_fills_added, check_gone_with_plugin, check_morph_redrawn, check_opened,
+    check_scaled_layout, morph_card, MIN_SIZE,
+};
+use chameleon_host_check::image::{show_size, Size};
+use chameleon_host_check::report::Report;
+use chameleon_host_check::x_server::X;
 use clack_extensions::gui::GuiSize;
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 
-use crate::image::Region;
 use crate::rig::Rig;
-use crate::x_server::X;
-use crate::{HEADER_H, MIN_SIZE, X11_EMBEDDED};
+use crate::X11_EMBEDDED;
 
-pub(crate) fn same(a: Option<GuiSize>, b: GuiSize) -> bool {
-    a.is_some_and(|a| a.width == b.width && a.height == b.height)
-}
-
-pub(crate) fn show_size(s: Option<GuiSize>) -> String {
-    s.map_or("none".into(), |s| format!("{}x{}", s.width, s.height))
+/// The size as the gui extension takes it.
+fn gui_size(s: Size) -> GuiSize {
+    GuiSize {
+        width: s.width,
+        height: s.height,
+    }
 }
 
 /// The first instance: scale, drawing, automation, resizing. Returns the saved state and the
@@ -32,7 +33,7 @@ pub(crate) fn check_editor(
     entry: &PluginEntry,
     params: &[Param],
     screenshot: Option<&str>,
-) -> Option<(Vec<u8>, GuiSize)> {
+) -> Option<(Vec<u8>, Size)> {
     let mut rig = match Rig::new(x, entry) {
         Ok(r) => r,
         Err(e) => {
@@ -63,21 +64,16 @@ pub(crate) fn check_editor(
     let scaled_down = rig.gui.set_scale(&h, 1.0).is_ok();
     let at_1 = rig.size();
     report.check(
-        scaled_down && at_1.is_some_and(|s| s.width >= MIN_SIZE.0 && s.height >= MIN_SIZE.1),
+        scaled_down && at_1.is_some_and(|s| s.at_least(MIN_SIZE)),
         format!(
-            "get_size at scale 1: {} (at least the {}x{} minimum)",
+            "get_size at scale 1: {} (at least the {MIN_SIZE} minimum)",
             show_size(at_1),
-            MIN_SIZE.0,
-            MIN_SIZE.1
         ),
     );
     let at_1 = at_1?;
-    let doubled = GuiSize {
-        width: 2 * at_1.width,
-        height: 2 * at_1.height,
-    };
+    let doubled = at_1.times(2);
     report.check(
-        same(Some(at_2), doubled),
+        at_2 == doubled,
         format!(
             "get_size at scale 2: {} (twice {} each way)",
             show_size(Some(at_2)),
@@ -92,46 +88,11 @@ pub(crate) fn check_editor(
     }
     report.check(true, "set_parent and show in the host's X11 window");
     rig.pump(2.0, &[]);
-    let child = rig.editor_window();
-    report.check(
-        child.is_some_and(|c| same(x.size(c), at_1)),
-        format!(
-            "the editor's window sits in the host window at {}",
-            show_size(child.and_then(|c| x.size(c)))
-        ),
-    );
-    let first = match rig.grab() {
-        Ok(i) => i,
-        Err(e) => {
-            report.check(false, format!("grab the editor's pixels: {e}"));
-            return None;
-        }
-    };
-    let colours = first.distinct_colours();
-    let dominant = first.dominant_share();
-    report.check(
-        colours >= 1000 && dominant < 0.7,
-        format!(
-            "the editor drew: {colours} distinct colours, the commonest covers {:.0}%",
-            100.0 * dominant
-        ),
-    );
-    if let Some(path) = screenshot {
-        report.check(
-            first.save_png(path).is_ok(),
-            format!("screenshot saved to {path}"),
-        );
-    }
+    let first = check_opened(report, x, rig.editor_window(), at_1, screenshot)?;
 
-    // Host automation moves the Morph knob. The Morph card is the left third of the body,
-    // between the header and about the middle of the window.
+    // Host automation moves the Morph knob.
     let morph = find(params, "Morph");
-    let card = Region {
-        x0: 0,
-        y0: HEADER_H,
-        x1: at_1.width / 3,
-        y1: at_1.height / 2,
-    };
+    let card = morph_card(at_1);
     let before = param_value(&mut rig.instance, morph.id).unwrap_or(f64::NAN);
     let target = if before < (morph.min + morph.max) / 2.0 {
         morph.min + 0.9 * (morph.max - morph.min)
@@ -156,13 +117,7 @@ pub(crate) fn check_editor(
         (Ok(now), Some(still)) => still.changed(&now, card),
         _ => 0,
     };
-    report.check(
-        moved >= 200 && idle * 10 <= moved,
-        format!(
-            "host automation moved the Morph control: {moved} pixels of its card changed \
-             ({idle} changed there in 0.5 s without automation)"
-        ),
-    );
+    check_morph_redrawn(report, "host automation (a process event)", idle, moved);
 
     // At scale 2 the same layout is drawn with twice the pixels.
     let h = rig.instance.plugin_handle();
@@ -174,7 +129,7 @@ pub(crate) fn check_editor(
     rig.pump(1.5, &[]);
     let grown = rig.editor_window().and_then(|c| x.size(c));
     report.check(
-        rescaled && same(size, doubled) && same(grown, doubled),
+        rescaled && size == Some(doubled) && grown == Some(doubled),
         format!(
             "set_scale(2) on the open editor: get_size {}, window {}",
             show_size(size),
@@ -183,19 +138,7 @@ pub(crate) fn check_editor(
     );
     match rig.grab() {
         Ok(double) => {
-            // The header and the top of the cards (no meters, no live view). Were the layout
-            // drawn at scale 1 in the bigger window, its top left would match instead.
-            let rows = at_1.height / 3;
-            let scaled = first.diff_from_shrunk(&double, rows, 2);
-            let unscaled = first.diff_from_shrunk(&double, rows, 1);
-            report.check(
-                scaled < 6.0 && scaled * 3.0 < unscaled,
-                format!(
-                    "at scale 2 the same layout is drawn at twice the pixels: the top {rows} \
-                     rows at scale 1 differ from the scale-2 image shrunk by two by {scaled:.2} \
-                     of 255 on average, from its unshrunk top left by {unscaled:.2}"
-                ),
-            );
+            check_scaled_layout(report, &first, &double);
         }
         Err(e) => {
             report.check(false, format!("grab at scale 2: {e}"));
@@ -208,18 +151,15 @@ pub(crate) fn check_editor(
     }
     rig.pump(0.5, &[]);
     report.check(
-        back && same(rig.size(), at_1),
+        back && rig.size() == Some(at_1),
         format!("back at scale 1: get_size {}", show_size(rig.size())),
     );
 
     // Resizing from the host.
     let h = rig.instance.plugin_handle();
     report.check(rig.gui.can_resize(&h), "can_resize");
-    let wanted = GuiSize {
-        width: at_1.width + 120,
-        height: at_1.height + 80,
-    };
-    let set = rig.gui.set_size(&h, wanted).is_ok();
+    let wanted = Size::new(at_1.width + 120, at_1.height + 80);
+    let set = rig.gui.set_size(&h, gui_size(wanted)).is_ok();
     if let Some(parent) = rig.parent {
         x.resize(parent, wanted);
     }
@@ -227,7 +167,7 @@ pub(crate) fn check_editor(
     let window = rig.editor_window().and_then(|c| x.size(c));
     let reported = rig.size();
     report.check(
-        set && same(reported, wanted) && same(window, wanted),
+        set && reported == Some(wanted) && window == Some(wanted),
         format!(
             "set_size {}: get_size {}, window {}",
             show_size(Some(wanted)),
@@ -235,48 +175,18 @@ pub(crate) fn check_editor(
             show_size(window)
         ),
     );
-    let too_small = GuiSize {
-        width: 100,
-        height: 100,
-    };
     let adjusted = rig
         .gui
-        .adjust_size(&rig.instance.plugin_handle(), too_small);
+        .adjust_size(&rig.instance.plugin_handle(), gui_size(Size::new(100, 100)))
+        .map(|s| Size::new(s.width, s.height));
     report.check(
-        adjusted.is_some_and(|s| s.width >= MIN_SIZE.0 && s.height >= MIN_SIZE.1),
+        adjusted.is_some_and(|s| s.at_least(MIN_SIZE)),
         format!(
             "adjust_size 100x100 gives at least the minimum: {}",
             show_size(adjusted)
         ),
     );
-    match rig.grab() {
-        Ok(img) => {
-            // The strip the resize added on the right: the cards reach into it.
-            let strip = Region {
-                x0: at_1.width,
-                y0: HEADER_H,
-                x1: wanted.width - 4,
-                y1: wanted.height - 4,
-            };
-            let mut seen = HashSet::new();
-            for y in strip.y0..strip.y1 {
-                for x in strip.x0..strip.x1 {
-                    seen.insert(img.pixel(x, y));
-                }
-            }
-            report.check(
-                seen.len() >= 3 && !seen.contains(&[255, 0, 255]),
-                format!(
-                    "the editor fills the added area ({} colours there, none the host's \
-                     magenta)",
-                    seen.len()
-                ),
-            );
-        }
-        Err(e) => {
-            report.check(false, format!("grab after resizing: {e}"));
-        }
-    }
+    check_fills_added(report, rig.grab(), at_1);
     let state = save_state(&mut rig.instance);
     report.check(state.is_some(), "state saves with the editor open");
     let closed = rig.close();
@@ -296,7 +206,7 @@ pub(crate) fn check_persisted_size(
     x: &X,
     entry: &PluginEntry,
     state: &[u8],
-    saved: GuiSize,
+    saved: Size,
 ) {
     let mut rig = match Rig::new(x, entry) {
         Ok(r) => r,
@@ -323,12 +233,8 @@ pub(crate) fn check_persisted_size(
     let h = rig.instance.plugin_handle();
     let scaled = rig.gui.set_scale(&h, 1.0).is_ok();
     let size = rig.size();
-    let doubled = GuiSize {
-        width: 2 * saved.width,
-        height: 2 * saved.height,
-    };
     report.check(
-        scaled && same(size, saved) && same(Some(at_2), doubled),
+        scaled && size == Some(saved) && at_2 == saved.times(2),
         format!(
             "its editor reports the saved size before opening: {} at scale 1, {} at scale 2 \
              (saved {})",
@@ -347,11 +253,11 @@ pub(crate) fn check_persisted_size(
     let other: Vec<String> = rig
         .resize_requests
         .iter()
-        .filter(|r| !same(Some(**r), saved))
-        .map(|r| show_size(Some(*r)))
+        .filter(|r| **r != saved)
+        .map(|r| r.to_string())
         .collect();
     report.check(
-        same(window, saved) && same(rig.size(), saved) && other.is_empty(),
+        window == Some(saved) && rig.size() == Some(saved) && other.is_empty(),
         format!(
             "it opens at the saved size: window {}, get_size {}, other sizes asked for {other:?}",
             show_size(window),
@@ -363,15 +269,10 @@ pub(crate) fn check_persisted_size(
 
 /// Open and close cycles, then destroying the plugin with its editor open.
 pub(crate) fn check_cycles(report: &mut Report, x: &X, entry: &PluginEntry) {
-    let mut rig = match Rig::new(x, entry) {
-        Ok(r) => r,
-        Err(e) => {
-            report.check(false, e);
-            return;
-        }
+    let Some(mut rig) = report.require(Rig::new(x, entry), "a plugin instance") else {
+        return;
     };
-    if let Err(e) = rig.start() {
-        report.check(false, format!("activate: {e}"));
+    if report.require(rig.start(), "activate").is_none() {
         return;
     }
     for cycle in 1..=3 {
@@ -379,17 +280,7 @@ pub(crate) fn check_cycles(report: &mut Report, x: &X, entry: &PluginEntry) {
         rig.pump(0.8, &[]);
         let drawn = rig.grab().map(|i| i.distinct_colours());
         let closed = rig.close();
-        report.check(
-            opened.is_ok() && closed.is_ok() && drawn.as_ref().is_ok_and(|&n| n >= 1000),
-            format!(
-                "open/close cycle {cycle}: {} distinct colours drawn, closed {}",
-                drawn.map_or_else(|e| e, |n| n.to_string()),
-                match closed {
-                    Ok(()) => "cleanly".to_owned(),
-                    Err(e) => e,
-                }
-            ),
-        );
+        check_cycle(report, cycle, opened, drawn, closed);
     }
 
     // Destroy leaves the host window empty.
@@ -415,20 +306,12 @@ pub(crate) fn check_cycles(report: &mut Report, x: &X, entry: &PluginEntry) {
     rig.pump(0.8, &[]);
     let was = rig.parent.map(|p| x.children(p).len());
     let parent = rig.destroy_plugin();
-    let end = Instant::now() + Duration::from_millis(500);
-    while Instant::now() < end {
-        x.drain();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let left = parent.map(|p| x.children(p).len());
-    report.check(
-        reopened.is_ok() && was == Some(1) && left == Some(0),
-        format!(
-            "destroying the plugin with its editor open: no crash, its window is gone \
-             ({was:?} before, {left:?} after)"
-        ),
+    check_gone_with_plugin(
+        report,
+        x,
+        "destroying the plugin",
+        reopened.is_ok(),
+        was,
+        parent,
     );
-    if let Some(parent) = parent {
-        x.destroy(parent);
-    }
 }

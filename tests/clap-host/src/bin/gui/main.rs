@@ -29,30 +29,25 @@
 //! check failed.
 
 mod checks;
-mod image;
 mod rig;
-mod x_server;
 
 use std::process::ExitCode;
 
 use chameleon_clap_host::host::Instance;
 use chameleon_clap_host::params::list_params;
-use chameleon_clap_host::report::Report;
 use chameleon_clap_host::PLUGIN_ID;
+use chameleon_host_check::cli::EditorCheckArgs;
+use chameleon_host_check::report::Report;
+use chameleon_host_check::x_server::X;
 use clack_extensions::gui::{GuiApiType, GuiConfiguration};
 use clack_host::prelude::*;
 
 use checks::{check_cycles, check_editor, check_persisted_size};
-use x_server::X;
 
 /// The host's sample rate, in Hz.
 pub(crate) const RATE: f64 = 48_000.0;
 /// The host's block size, in samples.
 pub(crate) const BLOCK: usize = 256;
-/// The editor's smallest size, in logical pixels (`MIN_SIZE` in `plugin/src/editor/mod.rs`).
-pub(crate) const MIN_SIZE: (u32, u32) = (820, 560);
-/// The height of the editor's header bar, in logical pixels (`HEADER_H` there).
-pub(crate) const HEADER_H: u32 = 52;
 /// Embedded X11, the only API a Linux DAW asks for.
 pub(crate) const X11_EMBEDDED: GuiConfiguration<'static> = GuiConfiguration {
     api_type: GuiApiType::X11,
@@ -60,20 +55,10 @@ pub(crate) const X11_EMBEDDED: GuiConfiguration<'static> = GuiConfiguration {
 };
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let mut path = None;
-    let mut screenshot = None;
-    while let Some(arg) = args.next() {
-        if arg == "--screenshot" {
-            screenshot = args.next();
-        } else {
-            path = Some(arg);
-        }
-    }
-    let Some(path) = path else {
-        eprintln!("usage: gui PATH.clap [--screenshot OUT.png]");
+    let Some(args) = EditorCheckArgs::from_env("gui PATH.clap [--screenshot OUT.png]") else {
         return ExitCode::from(2);
     };
+    let (path, screenshot) = (args.plugin, args.screenshot);
     let mut report = Report::default();
     let x = match X::connect() {
         Ok(x) => x,

@@ -6,12 +6,14 @@ use std::time::{Duration, Instant};
 
 use chameleon_clap_host::host::{Instance, Session};
 use chameleon_clap_host::PLUGIN_ID;
-use clack_extensions::gui::{GuiSize, PluginGui, Window};
+use clack_extensions::gui::{PluginGui, Window};
 use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
 
-use crate::image::Image;
-use crate::x_server::X;
+use chameleon_host_check::image::{Image, Size};
+use chameleon_host_check::signal::test_signal;
+use chameleon_host_check::x_server::X;
+
 use crate::{BLOCK, RATE, X11_EMBEDDED};
 
 /// A plugin instance, processing, with its GUI extension and (while open) the host's window.
@@ -26,7 +28,7 @@ pub(crate) struct Rig<'x> {
     /// Samples of the test signal played so far.
     pub(crate) clock: u64,
     /// Resize requests the plugin made, in the window's pixels.
-    pub(crate) resize_requests: Vec<GuiSize>,
+    pub(crate) resize_requests: Vec<Size>,
 }
 
 impl<'x> Rig<'x> {
@@ -59,7 +61,7 @@ impl<'x> Rig<'x> {
         }
     }
 
-    pub(crate) fn create(&mut self, scale: f64) -> Result<GuiSize, String> {
+    pub(crate) fn create(&mut self, scale: f64) -> Result<Size, String> {
         let h = self.instance.plugin_handle();
         self.gui
             .create(&h, X11_EMBEDDED)
@@ -68,15 +70,17 @@ impl<'x> Rig<'x> {
         self.gui
             .set_scale(&h, scale)
             .map_err(|e| format!("set_scale({scale}): {e}"))?;
-        self.gui.get_size(&h).ok_or_else(|| "get_size".into())
+        self.size().ok_or_else(|| "get_size".into())
     }
 
-    pub(crate) fn size(&mut self) -> Option<GuiSize> {
-        self.gui.get_size(&self.instance.plugin_handle())
+    pub(crate) fn size(&mut self) -> Option<Size> {
+        self.gui
+            .get_size(&self.instance.plugin_handle())
+            .map(|s| Size::new(s.width, s.height))
     }
 
     /// Embeds the created GUI in a new host window of `size` and shows it.
-    pub(crate) fn embed(&mut self, size: GuiSize) -> Result<(), String> {
+    pub(crate) fn embed(&mut self, size: Size) -> Result<(), String> {
         let parent = self.x.create_window(size)?;
         self.parent = Some(parent);
         let h = self.instance.plugin_handle();
@@ -115,8 +119,7 @@ impl<'x> Rig<'x> {
 
     /// The editor's own window inside the host window.
     pub(crate) fn editor_window(&self) -> Option<u32> {
-        let children = self.x.children(self.parent?);
-        (children.len() == 1).then(|| children[0])
+        self.x.only_child(self.parent?)
     }
 
     pub(crate) fn grab(&self) -> Result<Image, String> {
@@ -135,13 +138,14 @@ impl<'x> Rig<'x> {
             self.instance.poll_main_thread();
             let requests = self.instance.take_gui_requests();
             if let Some(size) = requests.resize {
+                let size = Size::new(size.width, size.height);
                 self.resize_requests.push(size);
                 if let Some(parent) = self.parent {
                     self.x.resize(parent, size);
                 }
             }
             if let Some(session) = self.session.as_mut() {
-                let input = test_signal(self.clock, BLOCK);
+                let input = test_signal(RATE, self.clock, BLOCK);
                 self.clock += BLOCK as u64;
                 let out = session.process(&[&input, &input], events);
                 events = &[];
@@ -163,23 +167,4 @@ impl Drop for Rig<'_> {
             self.x.destroy(parent);
         }
     }
-}
-
-/// A chord with a slow vibrato and a little noise, at about -12 dBFS: something for the live
-/// view to show.
-fn test_signal(start: u64, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| {
-            let t = (start + i as u64) as f64 / RATE;
-            let vibrato = 1.0 + 0.01 * (2.0 * std::f64::consts::PI * 5.0 * t).sin();
-            let tone: f64 = [(220.0, 0.12), (330.0, 0.08), (550.0, 0.05), (1320.0, 0.03)]
-                .iter()
-                .map(|&(f, a)| a * (2.0 * std::f64::consts::PI * f * vibrato * t).sin())
-                .sum();
-            // A cheap hash of the sample index as noise.
-            let k = (start + i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            let noise = ((k >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 0.02;
-            (tone + noise) as f32
-        })
-        .collect()
 }

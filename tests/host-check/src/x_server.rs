@@ -1,27 +1,30 @@
 //! The X server connection: the host's own windows, and reading an editor's pixels back.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
-use clack_extensions::gui::GuiSize;
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
-    ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, EventMask, ImageFormat, ImageOrder,
-    WindowClass,
+    self, ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, EventMask, ImageFormat,
+    ImageOrder, WindowClass,
 };
+use x11rb::protocol::xtest::ConnectionExt as _;
 use x11rb::rust_connection::RustConnection;
 
-use crate::image::Image;
+use crate::image::{Image, Size};
 
 /// The X server connection, as the host's window system.
-pub(crate) struct X {
-    pub(crate) conn: RustConnection,
-    pub(crate) root: u32,
+pub struct X {
+    conn: RustConnection,
+    /// The screen's root window.
+    root: u32,
     /// Bits per pixel of each depth's images.
-    pub(crate) bits_per_pixel: HashMap<u8, u8>,
+    bits_per_pixel: HashMap<u8, u8>,
 }
 
 impl X {
-    pub(crate) fn connect() -> Result<Self, String> {
+    /// Connects to the X server named by `DISPLAY`; its images must be little-endian.
+    pub fn connect() -> Result<Self, String> {
         let (conn, screen) = x11rb::connect(None).map_err(|e| e.to_string())?;
         let setup = conn.setup();
         let root = setup.roots[screen].root;
@@ -41,7 +44,7 @@ impl X {
     }
 
     /// A mapped top-level window of `size` at the screen's corner, as a host's plugin window.
-    pub(crate) fn create_window(&self, size: GuiSize) -> Result<u32, String> {
+    pub fn create_window(&self, size: Size) -> Result<u32, String> {
         let id = self.conn.generate_id().map_err(|e| e.to_string())?;
         let aux = CreateWindowAux::new()
             // Magenta: wherever the editor does not draw, it shows.
@@ -72,7 +75,8 @@ impl X {
         Ok(id)
     }
 
-    pub(crate) fn resize(&self, window: u32, size: GuiSize) {
+    /// Resizes `window` to `size`.
+    pub fn resize(&self, window: u32, size: Size) {
         let aux = ConfigureWindowAux::new()
             .width(size.width)
             .height(size.height);
@@ -81,14 +85,15 @@ impl X {
         }
     }
 
-    pub(crate) fn destroy(&self, window: u32) {
+    /// Destroys `window` (and the windows inside it).
+    pub fn destroy(&self, window: u32) {
         if let Ok(cookie) = self.conn.destroy_window(window) {
             let _ = cookie.check();
         }
     }
 
     /// The windows inside `window`.
-    pub(crate) fn children(&self, window: u32) -> Vec<u32> {
+    pub fn children(&self, window: u32) -> Vec<u32> {
         self.conn
             .query_tree(window)
             .ok()
@@ -97,17 +102,20 @@ impl X {
             .unwrap_or_default()
     }
 
+    /// The one window inside `parent` (an editor's own window), if there is exactly one.
+    pub fn only_child(&self, parent: u32) -> Option<u32> {
+        let children = self.children(parent);
+        (children.len() == 1).then(|| children[0])
+    }
+
     /// The window's size in pixels.
-    pub(crate) fn size(&self, window: u32) -> Option<GuiSize> {
+    pub fn size(&self, window: u32) -> Option<Size> {
         let g = self.conn.get_geometry(window).ok()?.reply().ok()?;
-        Some(GuiSize {
-            width: u32::from(g.width),
-            height: u32::from(g.height),
-        })
+        Some(Size::new(u32::from(g.width), u32::from(g.height)))
     }
 
     /// The window's pixels.
-    pub(crate) fn grab(&self, window: u32) -> Result<Image, String> {
+    pub fn grab(&self, window: u32) -> Result<Image, String> {
         let size = self.size(window).ok_or("no such window")?;
         let reply = self
             .conn
@@ -145,9 +153,42 @@ impl X {
         })
     }
 
+    /// Moves the pointer to `(x, y)` on the screen, as the user would (XTEST).
+    pub fn move_pointer(&self, x: i16, y: i16) -> Result<(), String> {
+        self.fake_input(xproto::MOTION_NOTIFY_EVENT, 0, x, y)
+    }
+
+    /// Presses or releases the left mouse button where the pointer is (XTEST).
+    pub fn left_button(&self, pressed: bool) -> Result<(), String> {
+        let kind = if pressed {
+            xproto::BUTTON_PRESS_EVENT
+        } else {
+            xproto::BUTTON_RELEASE_EVENT
+        };
+        self.fake_input(kind, 1, 0, 0)
+    }
+
+    fn fake_input(&self, kind: u8, detail: u8, x: i16, y: i16) -> Result<(), String> {
+        self.conn
+            .xtest_fake_input(kind, detail, x11rb::CURRENT_TIME, self.root, x, y, 0)
+            .map_err(|e| e.to_string())?
+            .check()
+            .map_err(|e| format!("XTEST: {e}"))
+    }
+
     /// Reads and drops the events the host window gets (it only needs them read).
-    pub(crate) fn drain(&self) {
+    pub fn drain(&self) {
         let _ = self.conn.flush();
         while let Ok(Some(_)) = self.conn.poll_for_event() {}
+    }
+
+    /// Reads the host window's events for `seconds`, and nothing else: time for an editor's
+    /// own threads to act.
+    pub fn drain_for(&self, seconds: f64) {
+        let end = Instant::now() + Duration::from_secs_f64(seconds);
+        while Instant::now() < end {
+            self.drain();
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }

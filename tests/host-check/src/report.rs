@@ -23,6 +23,18 @@ impl Report {
         ok
     }
 
+    /// The value of `result`; or, for an error, `None` after recording a failed check that
+    /// says `what: ERROR`.
+    pub fn require<T>(&mut self, result: Result<T, String>, what: &str) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.check(false, format!("{what}: {e}"));
+                None
+            }
+        }
+    }
+
     /// The closing line, `SUITE: N passed, N failed`.
     pub fn summary(&self, suite: &str) -> String {
         format!(
