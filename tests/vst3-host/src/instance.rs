@@ -9,7 +9,9 @@ use vst3::Steinberg::Vst::{
     IParameterChanges, IParameterChangesTrait, MediaTypes_, ParamID, ParamValue, ParameterInfo,
     ProcessData, ProcessModes_, ProcessSetup, SpeakerArr, SymbolicSampleSizes_,
 };
-use vst3::Steinberg::{kInvalidArgument, kResultFalse, kResultOk, tresult, IPluginBaseTrait, TUID};
+use vst3::Steinberg::{
+    kInvalidArgument, kResultFalse, kResultOk, tresult, IBStream, IPluginBaseTrait, TUID,
+};
 use vst3::{Class, ComPtr, ComWrapper};
 
 use crate::host::{context_ptr, ComponentHandler, HostContext};
@@ -156,6 +158,39 @@ impl Instance {
     pub fn set_param(&self, id: ParamID, value: ParamValue) -> tresult {
         // SAFETY: a plain call on the live controller.
         unsafe { self.controller.setParamNormalized(id, value) }
+    }
+
+    /// The component's state, as a host saves it into a project (`IComponent::getState`).
+    pub fn save_state(&self) -> Result<Vec<u8>, String> {
+        let stream = crate::stream::MemoryStream::new();
+        let ptr = stream.to_com_ptr::<IBStream>().ok_or("no IBStream")?;
+        // SAFETY: a plain call on the live component with a live stream it may write to.
+        let r = unsafe { self.component.getState(ptr.as_ptr()) };
+        if r != kResultOk {
+            return Err(format!("getState returned {r}"));
+        }
+        Ok(stream.bytes())
+    }
+
+    /// Loads `bytes` as a host opens a project: `IComponent::setState`, then the same bytes
+    /// through `IEditController::setComponentState`.
+    pub fn load_state(&self, bytes: &[u8]) -> Result<(), String> {
+        for target in ["component", "controller"] {
+            let stream = crate::stream::MemoryStream::with_bytes(bytes.to_vec());
+            let ptr = stream.to_com_ptr::<IBStream>().ok_or("no IBStream")?;
+            // SAFETY: plain calls on the live component and controller with a live stream.
+            let r = unsafe {
+                if target == "component" {
+                    self.component.setState(ptr.as_ptr())
+                } else {
+                    self.controller.setComponentState(ptr.as_ptr())
+                }
+            };
+            if r != kResultOk {
+                return Err(format!("{target} setState returned {r}"));
+            }
+        }
+        Ok(())
     }
 
     /// Activates the main stereo buses, sets up processing at `rate` Hz and blocks of `block`

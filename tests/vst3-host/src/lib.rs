@@ -8,4 +8,5 @@ pub mod frame;
 pub mod host;
 pub mod instance;
 pub mod module;
+pub mod stream;
 pub mod text;

@@ -43,6 +43,7 @@
 
 mod checks;
 mod rig;
+mod state;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -117,4 +118,5 @@ fn run(report: &mut Report, path: &Path, screenshot: Option<&str>) {
     }
     check_editor(report, &x, &module, &host, screenshot);
     check_cycles(report, &x, &module, &host);
+    state::check_bypass_persistence(report, &module, &host);
 }
