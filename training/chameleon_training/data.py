@@ -102,15 +102,30 @@ def valid_frames(spans: list[tuple[float, float]], n_frames: int, g: Geometry = 
     return np.nonzero(keep)[0]
 
 
+class LazyRows:
+    """Per-program feature arrays (memory-mapped cache files) indexed like the stacked
+    ``[programs, frames, bins]`` array: ``rows[program_row, frame_indices]``. For readers that
+    touch a few frames of each program (the evaluation's long-term spectra)."""
+
+    def __init__(self, arrays: list[np.ndarray], frames: int):
+        self.arrays = arrays
+        self.shape = (len(arrays), frames, arrays[0].shape[1] if arrays else 0)
+
+    def __getitem__(self, key):
+        row, idx = key
+        return self.arrays[row][: self.shape[1]][idx]
+
+
 def build_soundfont_data(soundfont: str, programs: list[int], notes: list[Note],
                          spans: list[tuple[float, float]], tag: str,
                          g: Geometry = DEFAULT, cache_dir: Path | None = None,
                          progress: bool = True, workers: int = 2,
-                         augment_seed: int | None = None) -> SoundfontData:
+                         augment_seed: int | None = None, lazy: bool = False) -> SoundfontData:
     """Renders ``notes`` with every program of ``programs`` that the bank ``soundfont`` has
     (cached) and returns the features, truncated to the shortest render. With
     ``augment_seed`` the pieces are played in rooms and with pitch drift
-    (:func:`augment.piece_plans`), the same for every program."""
+    (:func:`augment.piece_plans`), the same for every program. With ``lazy`` the features stay
+    in their memory-mapped cache files (:class:`LazyRows`) instead of one array in memory."""
     have = banks.programs(soundfont)
     programs = [p for p in programs if p in have]
     cache = Path(cache_dir or render.CACHE_DIR) / "features"
@@ -122,7 +137,7 @@ def build_soundfont_data(soundfont: str, programs: list[int], notes: list[Note],
     def one(p: int) -> np.ndarray:
         path = cache / f"{key}-p{p}.npy"
         if path.exists():
-            return np.load(path)
+            return np.load(path, mmap_mode="r" if lazy else None)
         audio = render.render_cached(notes, p, soundfont, tag, cache_dir)
         if plans is not None:
             audio = augment.apply_piece_plans(audio, spans, plans, g.sample_rate)
@@ -136,6 +151,8 @@ def build_soundfont_data(soundfont: str, programs: list[int], notes: list[Note],
         feats = list(tqdm(pool.map(one, programs), total=len(programs), desc=f"render {soundfont}",
                           disable=not progress, leave=False))
     n = min(f.shape[0] for f in feats)
+    if lazy:
+        return SoundfontData(soundfont, list(programs), LazyRows(feats, n), valid_frames(spans, n, g))
     stacked = np.stack([f[:n] for f in feats])
     return SoundfontData(soundfont, list(programs), stacked, valid_frames(spans, n, g))
 

@@ -194,7 +194,8 @@ def bank_seed(name: str) -> int:
     return 1000 + (order.index(name) if name in order else len(order) + sum(map(ord, name)))
 
 
-def build_data(args, styles: list[Style], progress: bool) -> tuple[list[data_mod.SoundfontData], list[int]]:
+def build_data(args, styles: list[Style], progress: bool,
+               lazy: bool = False) -> tuple[list[data_mod.SoundfontData], list[int]]:
     """Renders (or loads) the training data for every training bank. Each bank renders the
     sources and styles it has; the recorded bank adds its other instruments as sources."""
     if args.sources:
@@ -216,7 +217,7 @@ def build_data(args, styles: list[Style], progress: bool) -> tuple[list[data_mod
                                             phrase_seconds=args.phrase_seconds)
         out.append(data_mod.build_soundfont_data(name, wanted, notes, spans, tag="train",
                                                  progress=progress,
-                                                 augment_seed=seed if augment else None))
+                                                 augment_seed=seed if augment else None, lazy=lazy))
     return out, sorted(set(sources) | extra)
 
 

@@ -97,7 +97,7 @@ def style_mean_powers(styles, cache: Path, hold_out: str | None) -> np.ndarray:
     argv = ["--out", str(cache / "unused")]
     if hold_out is not None:
         argv += ["--hold-out", hold_out]
-    data, _ = build_data(parse_args(argv), styles, progress=True)
+    data, _ = build_data(parse_args(argv), styles, progress=True, lazy=True)
     acc = np.array([mean_power(data, [p]) for p in programs])
     np.savez(key, power=acc, programs=np.array(programs))
     return acc
