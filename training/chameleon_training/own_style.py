@@ -156,6 +156,9 @@ def main(argv=None) -> Path:
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--seconds", type=float, default=60.0, help="generated phrases per soundfont, s")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--phase", choices=["input", "generated"], default="generated",
+                    help="the output file's phase (docs/model-format.md, version 2); generated, as "
+                         "the bundled model, unless a host needs a version 1 file")
     args = ap.parse_args(argv)
     if not re.fullmatch(r"[a-z0-9_-]+", args.ident):
         ap.error("--ident must match [a-z0-9_-]+")
@@ -208,7 +211,8 @@ def main(argv=None) -> Path:
         bar.set_postfix(fine=f"{fine.item():.3f}", env=f"{env.item():.3f}")
     t_train = time.time() - t0 - t_data
     styles.append((args.ident, args.name, target if args.wav_dir is None else -1))
-    report = export(model, styles, args.out, "Chameleon Orchestra + " + args.name, "1.0.0")
+    report = export(model, styles, args.out, "Chameleon Orchestra + " + args.name, "2.0.0",
+                    phase=args.phase)
     ckpt_out = args.out.with_suffix(".pt")
     torch.save(dict(state=model.state_dict(), hparams=model.hparams, styles=styles), ckpt_out)
     print(f"{args.out}: styles {', '.join(s[0] for s in styles)}; {count_parameters(model)} parameters; "

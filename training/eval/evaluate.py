@@ -317,7 +317,10 @@ def main(argv=None) -> dict:
         net = StyleModel(**ckpt["hparams"])
         result["model_info"] = dict(ckpt["hparams"], parameters=count_parameters(net), steps=ckpt["steps"],
                                     batch=ckpt["batch"], train_seconds=ckpt["train_seconds"],
-                                    bytes=args.model.stat().st_size, timing=time_per_hop(args.model))
+                                    bytes=args.model.stat().st_size, timing=time_per_hop(args.model),
+                                    banks=ckpt.get("banks", list(render.TRAIN_SOUNDFONTS)),
+                                    format_version=int(model.meta.get("chameleon.format_version", "1")),
+                                    phase=model.phase)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
     if args.report:

@@ -44,7 +44,7 @@ def run_fold(family: str, runs: Path, pieces: int, engine: str) -> dict:
                                 f"`chameleon_training.train --hold-out {family} --out {run}`")
     onnx = run / "model.onnx"
     if not onnx.exists() or onnx.stat().st_mtime < ckpt.stat().st_mtime:
-        export_main([str(ckpt), str(onnx), "--version", f"fold-{family}"])
+        export_main([str(ckpt), str(onnx), "--version", f"fold-{family}", "--phase", "generated"])
     out = run / f"eval-{engine}-{pieces}.json"
     summary = json.loads((run / "summary.json").read_text()) if (run / "summary.json").exists() else {}
     if out.exists() and out.stat().st_mtime > onnx.stat().st_mtime:

@@ -10,11 +10,16 @@ import numpy as np
 from .metrics import BIN_FLOOR_DB, FRAME_FLOOR_DB
 
 REGENERATE = "training/scripts/evaluate.sh"
-SOUNDFONT_NAMES = {
-    "timgm6mb": "TimGM6mb by Tim Brechbill, independent of the two training soundfonts",
-    "fluidr3": "FluidR3 GM",
-    "musescore": "MuseScore General Lite",
-}
+def bank_phrase(result: dict) -> str:
+    """How the report names the evaluation bank: held out of the model's training, or seen in
+    training with held-out pieces."""
+    from chameleon_training import banks
+
+    b = banks.bank(result["soundfont"])
+    if result.get("hold_out"):
+        return f"the held-out bank `{b.name}` ({b.origin}), a family the model never heard"
+    return (f"the bank `{b.name}` ({b.origin}), which the model was trained on (the pieces are held "
+            "out; [model-folds.md](model-folds.md) has every bank held out in turn)")
 
 
 def _rel(path: str, report: Path) -> str:
@@ -31,7 +36,7 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
     L.append("# Style model report\n")
     L.append(f"Model: `{Path(result['model']).name}`. Evaluated on {len(result['pieces'])} held-out Bach "
              f"chorales (never used in training: {', '.join(result['pieces'])}), 20 s each, rendered through "
-             f"the held-out soundfont (`{result['soundfont']}`: {SOUNDFONT_NAMES.get(result['soundfont'], '')}), with the sources "
+             f"{bank_phrase(result)}, with the sources "
              f"{', '.join(result['sources'])}. The model output (c) was produced by {engine}.\n")
     L.append(f"Regenerate: `{REGENERATE}` (about {result['seconds'] / 60:.0f} min on 2 cores; renders are cached "
              "under training/cache).\n")
@@ -80,11 +85,18 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
         L.append(f"| {src_name} | {m['lsd_identity']:.2f} | {m['lsd_match_eq']:.2f} | {m['lsd_model']:.2f} | "
                  f"{m['env_identity']:.2f} | {m['env_match_eq']:.2f} | {m['env_model']:.2f} |")
     L.append("")
+    real = result.get("realism")
+    if real:
+        L.append("## Realism\n")
+        L.append("A two-sample classifier (logistic regression on the same one-second chunk features) learns to "
+                 "tell outputs from the true target renders, and is scored on pieces it did not train on "
+                 "(leave-one-piece-out): 0.5 means it cannot tell them apart, 1.0 that it always can. "
+                 f"Model: **{real['model']:.2f}**; match-EQ: {real['match_eq']:.2f} (bar 0.75).\n")
     L.append("## Content, recognisability and morph\n")
     L.append("**Chroma correlation** with the input (content kept; 1.0 = identical pitch content), and **style "
              "recognisability**: the share of one-second chunks that a style classifier (logistic regression on "
-             "1/3-octave band statistics, trained on target renders of eight other chorales through all three "
-             f"soundfonts; training accuracy {result['classifier_train_accuracy']:.2f}) assigns to the chosen style. "
+             "1/3-octave band statistics, trained on target renders of five other chorales through every "
+             f"installed bank; training accuracy {result['classifier_train_accuracy']:.2f}) assigns to the chosen style. "
              "Identity and match-EQ are the floor, the true targets the ceiling.\n")
     L.append("| style | chroma (b) | chroma (c) | chroma target | classified (a) | (b) | (c) | target |")
     L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -105,11 +117,11 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
                      f"{m['dist_a']:.2f} | {m['dist_b']:.2f} | {m['dist_ab']:.2f} |")
         L.append("")
     if result["images"]:
-        L.append("## Spectrograms (first held-out piece, piano source, held-out soundfont)\n")
+        L.append(f"## Spectrograms (first held-out piece, first source, bank `{result['soundfont']}`)\n")
         for img in result["images"]:
             L.append(f"![{Path(img).stem}]({_rel(img, path)})\n")
     if result.get("clips"):
-        L.append("## Audio examples (first held-out piece, 5 s, piano source, held-out soundfont)\n")
+        L.append(f"## Audio examples (first held-out piece, 5 s, first source, bank `{result['soundfont']}`)\n")
         L.append("| clip | file |")
         L.append("| --- | --- |")
         for name, clip in result["clips"]:
@@ -168,6 +180,12 @@ def state_text(info: dict) -> str:
     return " " + SUSTAIN_TEXT + (" " + LONGTERM_TEXT if info.get("longterm") else "")
 
 
+def _banks():
+    from chameleon_training import banks
+
+    return banks
+
+
 def write_model_card(path: Path, result: dict, summary: dict, styles, model_info: dict) -> None:
     """Writes assets/models/README.md: what the bundled model is, its data, licences and metrics."""
     ps, mean, bar = summary["per_style"], summary["mean"], summary["bar"]
@@ -177,7 +195,8 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
          "`chameleon-styles.pt` is its PyTorch checkpoint, the starting point for "
          "`training/scripts/own-style.sh`.\n",
          "## Model\n",
-         f"- Format: Chameleon model format v1 (docs/model-format.md), output kind "
+         f"- Format: Chameleon model format v{model_info.get('format_version', 1)} (docs/model-format.md)"
+         f"{', generated phase' if model_info.get('phase') == 'generated' else ''}, output kind "
          f"`{model_info.get('output', 'mask_noise')}`; "
          f"48 kHz, FFT 1024, hop 256, periodic sqrt-Hann, {model_info['context']} causal context frames "
          "(no look-ahead: the model adds no latency of its own, `extra_latency_samples` = 0).",
@@ -205,13 +224,20 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
           "is distributed with the encoders' permission, see music21/corpus/license.txt; the chorale files carry "
           "no further restriction and the compositions are public domain). Every tenth chorale is held "
           "out of training. Generated phrases (scales, arpeggios, sustained notes) add range and dynamics.",
-          "- **Instruments**, rendered offline with FluidSynth (LGPL-2.1+) at 48 kHz without reverb or chorus:",
-          "  - FluidR3 GM (`fluid-soundfont-gm`), © 2000–2002, 2008 Frank Wen, MIT licence — training;",
-          "  - MuseScore General Lite (`musescore-general-soundfont-small`), © 2018–2021 S. Christian Collins, MIT "
-          "(parts public domain or CC0; partly built from Fluid R3 Mono) — training;",
-          "  - TimGM6mb (`timgm6mb-soundfont`), © 2004 Tim Brechbill, GPL-2 — **held out**, evaluation only.",
+          "- **Instruments**: every independent bank the package registries offer, rendered offline at 48 kHz "
+          "without reverb or chorus (FluidSynth for soundfonts, TiMidity++ for FreePats, the project's own sampler "
+          "for recordings; `chameleon_training/banks.py`):",
+          *[f"  - `{b.name}` ({'recordings' if b.recorded else 'sampled bank'}, family `{b.family}`): {b.origin}"
+            + (" — **training**" if b.name in model_info.get("banks", []) else " — not in training")
+            for b in _banks().BANKS.values()],
+          "- **Augmentation**: rooms (synthetic reverberant responses) and pitch drift and vibrato on a third of the "
+          "pieces, the same for source and target; microphone tilt and a noise floor on the source only; a "
+          "broadband stream (noise, synthetic drums, clicks) trained to the style's colour at the input's own "
+          "power (`chameleon_training/augment.py`, `broadband.py`).",
           "- The model file is distributed under the project's licence (GPL-3.0-or-later).\n",
-          "## Evaluation (held-out chorales through the held-out TimGM6mb soundfont)\n",
+          f"## Evaluation (held-out chorales through `{result['soundfont']}`)\n",
+          "Every bank is in this model's training, so its generalisation to unheard instruments is measured "
+          "by the leave-one-bank-out folds: [docs/model-folds.md](../../docs/model-folds.md).\n",
           f"Full report: [docs/model-report.md](../../docs/model-report.md). Mean over {len(styles)} styles, "
           f"{len(result['sources'])} source instruments and {len(result['pieces'])} pieces, model run through "
           f"{'the Rust engine' if result['engine'] == 'rust' else 'the Python reference engine'}:\n",

@@ -12,6 +12,6 @@ PY="$TRAINING/.venv/bin/python"
 RUN="$TRAINING/runs/main"
 "$PY" -m chameleon_training.train --out "$RUN" "$@"
 "$PY" -m chameleon_training.export "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.onnx" \
-    --version 1.1.0 --license "GPL-3.0-or-later" --time
+    --version 2.0.0 --license "GPL-3.0-or-later" --phase generated --time
 cp "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.pt"
 cp "$RUN/curve.png" "$REPO/docs/img/model-training-curve.png"

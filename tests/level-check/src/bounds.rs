@@ -33,17 +33,21 @@ pub const LEVEL_MATCH_OFF: Bounds = Bounds {
 
 /// Where level match falls short of its lower bound (clip RMS at least −2 dB) with the bundled
 /// model, and the lower bound it keeps there instead: `(input, style or "" for every style,
-/// dB)`. The upper bounds (the safety) hold everywhere. The model turns a square wave's edges
-/// into clicks far above the wave's own peak, so under the peak ceiling the clicks cannot carry
-/// the wave's level; the plucked, reed and choir styles decay on drums, sweeps and a held DC
-/// step faster than level match follows. docs/LEVEL-SAFETY.md lists them as weak rows.
+/// dB)`; the first row that matches applies. The upper bounds (the safety) hold everywhere. A
+/// square wave's edges can turn into clicks above the wave's own peak, so under the peak
+/// ceiling the clicks cannot carry the wave's level; the plucked and reed styles decay on
+/// drums and sweeps faster than level match follows; a held DC step has almost nothing but its
+/// onset for the model to voice; and a model that spreads each click of an impulse train over
+/// a few milliseconds loses that spread to the short-term guard, which holds the wet signal to
+/// the silence between the clicks. docs/LEVEL-SAFETY.md lists them as weak rows.
 pub const KNOWN_SHORT: &[(&str, &str, f64)] = &[
     ("square 110 Hz", "", -9.0),
     ("drum loop", "nylon_guitar", -3.5),
     ("sweep -12 dBFS", "nylon_guitar", -3.0),
     ("sweep -1 dBFS", "nylon_guitar", -3.0),
     ("DC step", "clarinet", -4.5),
-    ("DC step", "choir", -3.0),
+    ("DC step", "", -3.0),
+    ("impulse train", "", -4.5),
 ];
 
 impl Bounds {

@@ -5,8 +5,11 @@
 //! ```text
 //! cargo run --release -p chameleon-level-check --bin level-report -- \
 //!     [--render target/release/chameleon-render] [--model assets/models/chameleon-styles.onnx] \
-//!     [--level-match on|off] [--seconds 3]
+//!     [--level-match on|off] [--raw-model] [--seconds 3]
 //! ```
+//!
+//! `--raw-model` measures the model's own output, with the renderer's whole output guard off
+//! (what the model does before the engine's level safety; never what a listener hears).
 //!
 //! Without `--level-match` the renderer's default is used (and no flag is passed, so older
 //! renderers without the option can be measured too).
@@ -23,6 +26,7 @@ struct Options {
     render: PathBuf,
     model: PathBuf,
     level_match: Option<String>,
+    raw_model: bool,
     seconds: f32,
 }
 
@@ -31,6 +35,7 @@ fn parse() -> Result<Options, String> {
         render: PathBuf::from("target/release/chameleon-render"),
         model: PathBuf::from("assets/models/chameleon-styles.onnx"),
         level_match: None,
+        raw_model: false,
         seconds: 3.0,
     };
     let mut args = std::env::args().skip(1);
@@ -40,6 +45,7 @@ fn parse() -> Result<Options, String> {
             "--render" => options.render = PathBuf::from(value()?),
             "--model" => options.model = PathBuf::from(value()?),
             "--level-match" => options.level_match = Some(value()?),
+            "--raw-model" => options.raw_model = true,
             "--seconds" => {
                 options.seconds = value()?
                     .parse()
@@ -108,6 +114,9 @@ fn render(options: &Options, input: &Path, output: &Path, style: &str) -> Result
         .arg(&options.model);
     if let Some(lm) = &options.level_match {
         cmd.args(["--level-match", lm]);
+    }
+    if options.raw_model {
+        cmd.arg("--raw-model");
     }
     let out = cmd.output().map_err(|e| e.to_string())?;
     if !out.status.success() {
