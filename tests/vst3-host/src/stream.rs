@@ -86,9 +86,9 @@ impl IBStreamTrait for MemoryStream {
         let mut state = self.state.lock().unwrap();
         let (data, at) = &mut *state;
         let base = match mode as u32 {
-            m if m == kIBSeekSet as u32 => 0,
-            m if m == kIBSeekCur as u32 => *at as i64,
-            m if m == kIBSeekEnd as u32 => data.len() as i64,
+            m if m == kIBSeekSet => 0,
+            m if m == kIBSeekCur => *at as i64,
+            m if m == kIBSeekEnd => data.len() as i64,
             _ => return kInvalidArgument,
         };
         let target = base + pos;
