@@ -211,9 +211,11 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
          "(`python -m chameleon_training.export CKPT OUT --time`, on the 2-core development machine while other "
          "jobs ran); the budget is 0.5 ms.",
          f"- Training: {model_info['steps']} steps of batch {model_info['batch']} on one CPU thread, "
-         f"{model_info['train_seconds'] / 60:.0f} min (plus about 8 min of rendering on first run). Loss: L1 of "
-         "log magnitude (the output magnitude the engine's resynthesis gives for the model's output kind) plus "
-         "L1 of log 1/3-octave band power, both against the true target render.\n",
+         f"{model_info['train_seconds'] / 60:.0f} min while other jobs shared the machine (plus about 8 min of "
+         "rendering every bank on first run). Loss: L1 of log magnitude (the output magnitude the engine's "
+         "resynthesis gives for the model's output kind) plus L1 of log 1/3-octave band power, both against the "
+         "true target render; for the broadband tenth of each batch, L1 of log 1/3-octave band power against the "
+         "style's long-term colour at the input frame's power.\n",
          "## Styles\n",
          "| id | name | General MIDI program |", "| --- | --- | ---: |"]
     for s in styles:
@@ -257,21 +259,22 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
                  "See the report for per-style numbers.")
     L += ["",
           "## Limits\n",
-          "- Trained on General MIDI soundfont renders only: real recordings, reverb and dense mixes are outside "
-          "the training data.",
-          "- The output keeps the source's phase, partials and onsets: the sustain state raises a decaying note "
-          "towards a bowed or blown target's level, but a partial that has died away cannot be raised, and "
-          "vibrato, ensemble detune and note-level articulation of the target are not created.",
-          "- Polyphonic sources work (the chorales are four-part); percussion was not trained.",
-          "- Broadband noise lies outside the training data: the model itself makes white noise 20 to 29 dB "
-          "louder (the style EQ raises the highs that instrument sources lack). The engine's level safety holds "
-          "the output to the input's level ([docs/LEVEL-SAFETY.md](../../docs/LEVEL-SAFETY.md)): with level "
-          "match on, noise comes out within +1 dB, and with it off within +5 dB. On music the model's level "
-          "stays within about 2 dB (the demo clip: −1.8 to +0.6 dB across styles).",
-          "- Weak rows of the level match: a square wave comes out 3.5 to 8 dB quieter (the model turns its "
-          "edges into clicks far above the wave's peak, and the peak ceiling holds them); the nylon guitar on "
-          "drums and the clarinet on impulses and on a held DC step end up to 3.5 dB quieter, as their output "
-          "decays faster than level match follows.",
+          "- Trained on five independent bank families: four sampled General MIDI banks and one set of real "
+          "recordings (the Salamander grand piano and the tonejs-instruments recordings). The recordings have no "
+          "string ensemble, choir or church organ, so those styles never heard a real recording of themselves. "
+          "How the recipe holds on a bank it never heard: [docs/model-folds.md](../../docs/model-folds.md).",
+          "- The output keeps the source's onsets and partial structure. Generated phase (model format 2) keeps a "
+          "partial coherent where the model sustains energy the source has lost, but vibrato, bow and breath noise, "
+          "formants and ensemble width are not created yet; a two-sample classifier still tells outputs from true "
+          "target renders most of the time (the realism row of the folds table).",
+          "- Drums and noise were trained only as broadband input, to the style's colour at the input's own power: "
+          "the model no longer boosts them (white noise −0.5 to +0.2 dB, a drum loop −2.1 to −1.6 dB before any "
+          "guard; [docs/LEVEL-SAFETY.md](../../docs/LEVEL-SAFETY.md)), and real drums, voices and a full mix are "
+          "measured in [docs/real-world.md](../../docs/real-world.md). The engine's level safety still holds every "
+          "output to the input's level whatever a model does.",
+          "- Weak rows of the level match (all quieter, never louder): the impulse train (−3.2 to −4.0 dB: the "
+          "guard holds the model's spread of each click to the silence between them), a held DC step, and the "
+          "nylon guitar on drums and sweeps.",
           ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(L) + "\n")
