@@ -141,18 +141,24 @@ def _trim_onset(x: np.ndarray) -> np.ndarray:
     return x[max(0, first - SAMPLE_RATE // 500):]
 
 
-def _load(path: Path) -> np.ndarray:
+def read_mono(path: Path) -> np.ndarray:
+    """An audio file (any format libsndfile reads: WAV, FLAC, OGG, MP3) as mono float32 at
+    48 kHz (channels averaged, resampled with a polyphase filter)."""
     import soundfile as sf
+    from math import gcd
+
     from scipy.signal import resample_poly
 
     audio, sr = sf.read(str(path), dtype="float32", always_2d=True)
     x = audio.mean(axis=1)
     if sr != SAMPLE_RATE:
-        from math import gcd
-
         k = gcd(SAMPLE_RATE, sr)
         x = resample_poly(x, SAMPLE_RATE // k, sr // k).astype(np.float32)
-    return _trim_onset(x)
+    return x
+
+
+def _load(path: Path) -> np.ndarray:
+    return _trim_onset(read_mono(path))
 
 
 @lru_cache(maxsize=None)

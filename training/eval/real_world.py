@@ -46,16 +46,7 @@ SECONDS = 8.0
 
 
 def _read(path: Path) -> np.ndarray:
-    import soundfile as sf
-    from scipy.signal import resample_poly
-    from math import gcd
-
-    x, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    x = x.mean(axis=1)
-    if sr != SR:
-        k = gcd(SR, sr)
-        x = resample_poly(x, SR // k, sr // k).astype(np.float32)
-    return x
+    return sampler.read_mono(path)
 
 
 def _loop(x: np.ndarray, seconds: float = SECONDS) -> np.ndarray:
