@@ -64,7 +64,39 @@ def fold_summary(result: dict) -> dict:
     return evaluate.summarise(result, styles)
 
 
-def write_report(path: Path, folds: dict[str, dict]) -> dict:
+def run_baseline(model: Path, family: str, runs: Path, pieces: int, engine: str) -> dict | None:
+    """Evaluates an earlier model file on a fold's bank, with the fold's match-EQ curves
+    (cached as ``RUNS/base/STEM-BANK-PIECES.json``)."""
+    bank = eval_bank(family)
+    out = runs / "base" / f"{model.stem}-{bank}-{pieces}.json"
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        evaluate.main(["--model", str(model), "--bank", bank, "--hold-out", family, "--pieces", str(pieces),
+                       "--engine", engine, "--json", str(out), "--img-dir", str(out.parent / "img")])
+    return json.loads(out.read_text())
+
+
+def baseline_table(name: str, baselines: dict[str, dict], numbers: dict) -> list[str]:
+    """The earlier model on the same banks, pieces, sources and match-EQ curves as each fold."""
+    L = [f"\n## Before: {name} on the same banks\n",
+         f"{name} evaluated exactly as each fold's model (same bank, pieces, sources and match-EQ curves). "
+         "Where it was trained on the bank (the fluid family) the row is left out.\n",
+         "| bank | LSD ratio before → fold | env ratio before → fold | classifier before → fold | "
+         "realism before → fold | styles worse than EQ before |",
+         "| --- | --- | --- | --- | --- | --- |"]
+    for family, result in baselines.items():
+        s = fold_summary(result)
+        bar, m = s["bar"], s["mean"]
+        f = numbers[family]
+        worse = sorted(set(bar["worse_lsd"]) | set(bar["worse_env"]))
+        L.append(f"| {result['soundfont']} | {bar['lsd_ratio']:.3f} → {f['lsd_ratio']:.3f} | "
+                 f"{bar['env_ratio']:.3f} → {f['env_ratio']:.3f} | {m['clf_model']:.2f} → {f['clf']:.2f} | "
+                 f"{result['realism']['model']:.2f} → {f['realism']:.2f} | {', '.join(worse) or '-'} |")
+    return L
+
+
+def write_report(path: Path, folds: dict[str, dict], baselines: dict[str, dict] | None = None,
+                 baseline_name: str = "") -> dict:
     """Writes the folds' markdown tables; returns the numbers."""
     from chameleon_training.styles import STYLES
 
@@ -119,6 +151,8 @@ def write_report(path: Path, folds: dict[str, dict]) -> dict:
                 cells.append(f"{v['lsd_model'] / v['lsd_match_eq']:.2f} / {v['env_model'] / v['env_match_eq']:.2f} / "
                              f"{v['clf_model']:.2f}")
         L.append(f"| {s.ident} | " + " | ".join(cells) + " |")
+    if baselines:
+        L += baseline_table(baseline_name, baselines, numbers)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(L) + "\n")
     return numbers
@@ -132,6 +166,11 @@ def main(argv=None) -> dict:
     ap.add_argument("--engine", choices=["rust", "python"], default="rust")
     ap.add_argument("--report", type=Path, default=REPO / "docs/model-folds.md")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="an earlier model file to evaluate on every fold's bank for a before/after table")
+    ap.add_argument("--baseline-name", default="the earlier model")
+    ap.add_argument("--baseline-trained-on", default="fluid",
+                    help="comma-separated families the earlier model was trained on (left out)")
     args = ap.parse_args(argv)
     folds = {}
     for family in args.families.split(","):
@@ -139,7 +178,12 @@ def main(argv=None) -> dict:
             print(f"folds: no checkpoint for fold {family}; skipped")
             continue
         folds[family] = run_fold(family, args.runs, args.pieces, args.engine)
-    numbers = write_report(args.report, folds)
+    baselines = {}
+    if args.baseline is not None:
+        seen = set(args.baseline_trained_on.split(","))
+        baselines = {f: run_baseline(args.baseline, f, args.runs, args.pieces, args.engine)
+                     for f in folds if f not in seen}
+    numbers = write_report(args.report, folds, baselines, args.baseline_name)
     if args.json:
         args.json.write_text(json.dumps(numbers, indent=1))
     print(args.report.read_text())

@@ -63,7 +63,7 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
              f"{bar['lsd_ratio']:.2f} | {mean['env_identity']:.2f} | {mean['env_match_eq']:.2f} | "
              f"**{mean['env_model']:.2f}** | {bar['env_ratio']:.2f} |\n")
     verdict = "**met**" if bar["met"] else "**not met**"
-    L.append(f"The bar (mean LSD ≤ 0.90 × match-EQ, mean envelope LSD ≤ 0.80 × match-EQ, no style worse than "
+    L.append(f"The bar (mean LSD ≤ 0.85 × match-EQ, mean envelope LSD ≤ 0.80 × match-EQ, no style worse than "
              f"match-EQ on either) is {verdict}: LSD ratio {bar['lsd_ratio']:.3f}, envelope ratio "
              f"{bar['env_ratio']:.3f}.")
     if bar["worse_lsd"] or bar["worse_env"]:
@@ -245,15 +245,17 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
           f"{'the Rust engine' if result['engine'] == 'rust' else 'the Python reference engine'}:\n",
           "| | identity | match-EQ | model | model / match-EQ | bar |",
           "| --- | ---: | ---: | ---: | ---: | ---: |",
-          f"| LSD (dB) | {mean['lsd_identity']:.2f} | {mean['lsd_match_eq']:.2f} | {mean['lsd_model']:.2f} | {bar['lsd_ratio']:.2f} | ≤ 0.90 |",
+          f"| LSD (dB) | {mean['lsd_identity']:.2f} | {mean['lsd_match_eq']:.2f} | {mean['lsd_model']:.2f} | {bar['lsd_ratio']:.2f} | ≤ 0.85 |",
           f"| envelope LSD (dB) | {mean['env_identity']:.2f} | {mean['env_match_eq']:.2f} | {mean['env_model']:.2f} | {bar['env_ratio']:.2f} | ≤ 0.80 |",
           f"| classified as the chosen style | {mean['clf_identity']:.2f} | {mean['clf_match_eq']:.2f} | {mean['clf_model']:.2f} | | target renders: {mean['clf_target']:.2f} |",
           f"| chroma correlation with the input | 1.00 | {mean['chroma_match_eq']:.3f} | {mean['chroma_model']:.3f} | | target renders: {mean['chroma_target']:.3f} |",
           ""]
     if bar["met"]:
-        L.append("The quality bar is met on every style.")
+        L.append("The quality bar is met on every style of this bank, which the model was trained on (held-out "
+                 "pieces); the bar that counts is met or not per fold in "
+                 "[docs/model-folds.md](../../docs/model-folds.md).")
     else:
-        L.append(f"The quality bar is **not met**: mean LSD is {bar['lsd_ratio']:.2f} × match-EQ (bar 0.90), mean "
+        L.append(f"The quality bar is **not met**: mean LSD is {bar['lsd_ratio']:.2f} × match-EQ (bar 0.85), mean "
                  f"envelope LSD {bar['env_ratio']:.2f} × match-EQ (bar 0.80); styles worse than match-EQ: LSD "
                  f"{', '.join(bar['worse_lsd']) or 'none'}; envelope {', '.join(bar['worse_env']) or 'none'}. "
                  "See the report for per-style numbers.")

@@ -12,6 +12,7 @@ fi
 cd "$REPO"
 export PYTHONPATH="$TRAINING${PYTHONPATH:+:$PYTHONPATH}"
 exec "$TRAINING/.venv/bin/python" -m eval.evaluate --model assets/models/chameleon-styles.onnx \
+    --bank timgm6mb --hold-out none --pieces 3 \
     --report docs/model-report.md --json training/runs/eval.json \
     --checkpoint assets/models/chameleon-styles.pt --model-card assets/models/README.md \
     --audio-dir assets/demo/examples "$@"
