@@ -134,7 +134,10 @@ def write_report(path: Path, result: dict, summary: dict, styles, extra: str = "
         L.append(f"- Output kind `{info.get('output', 'mask_noise')}`: {OUTPUT_TEXT[info.get('output', 'mask_noise')]} "
                  f"{info['context']} causal context frames, per-frame projection 513 → {info['frame_dim']}, "
                  f"trunk {info['hidden']} wide with {info['blocks']} residual blocks, style embeddings added at "
-                 f"every block.{state_text(info)}")
+                 f"every block.{state_text(info)}"
+                 + (" Model format 2 with generated phase: where the output is 6 to 18 dB or more over the "
+                    "input in a bin, the phase is propagated from the output's own previous frames instead of "
+                    "taken from the input (docs/model-format.md)." if info.get("phase") == "generated" else ""))
         L.append(f"- {info['parameters']:,} parameters, {info['bytes'] / 1e6:.1f} MB.")
         L.append(f"- ONNX Runtime, one CPU thread, batch 2 (a stereo hop): {t.get('median_ms', float('nan')):.3f} ms "
                  f"median, {t.get('p99_ms', float('nan')):.3f} ms 99th percentile (2-core machine shared with "
