@@ -48,9 +48,9 @@ BANKS: dict[str, Bank] = {b.name: b for b in (
     Bank("timgm6mb", "timgm6mb", "fluidsynth", "/usr/share/sounds/sf2/TimGM6mb.sf2",
          "Debian timgm6mb-soundfont (TimGM6mb, GPL-2)"),
     Bank("csound", "csound", "fluidsynth", "/usr/share/sounds/sf2/sf_GMbank.sf2",
-         "Debian csound-soundfont (sf_GMbank, LGPL-2.1)"),
+         "Debian csound-soundfont (sf_GMbank, public domain)"),
     Bank("freepats", "freepats", "timidity", "/etc/timidity/freepats.cfg",
-         "Debian freepats + timidity (FreePats GUS patches, GPL-2+ with exception)"),
+         "Debian freepats + timidity (FreePats GUS patches, GPL-2+ with an exception for works that use them)"),
     Bank("recorded", "recorded", "sampler", "recorded",
          "npm @audio-samples/piano-velocity* (Salamander Grand Piano V3, MIT) and "
          "tonejs-instrument-*-mp3 (tonejs-instruments recordings, MIT)", recorded=True),
