@@ -53,7 +53,8 @@ BANKS: dict[str, Bank] = {b.name: b for b in (
          "Debian freepats + timidity (FreePats GUS patches, GPL-2+ with an exception for works that use them)"),
     Bank("recorded", "recorded", "sampler", "recorded",
          "npm @audio-samples/piano-velocity* (Salamander Grand Piano V3, MIT) and "
-         "tonejs-instrument-*-mp3 (tonejs-instruments recordings, MIT)", recorded=True),
+         "tonejs-instrument-*-mp3 (the tonejs-instruments recordings, from public-domain sources; samples "
+         "CC BY 3.0, code MIT; https://github.com/Makefully-Studios/tonejs-instruments)", recorded=True),
 )}
 
 #: Families in the order the folds run.

@@ -5,8 +5,9 @@ The recordings come from the npm registry, fetched once with ``npm pack`` into
 
 - ``@audio-samples/piano-velocity{4,8,12,16}``: the Salamander Grand Piano V3 (MIT), every
   third semitone from A0 to C8 at four of its sixteen velocity layers;
-- ``tonejs-instrument-<name>-mp3``: the tonejs-instruments recordings (MIT), single notes of
-  orchestral, guitar and keyboard instruments, about every semitone to every third.
+- ``tonejs-instrument-<name>-mp3``: the tonejs-instruments recordings (from public-domain
+  sources; the samples are CC BY 3.0, the package code MIT), single notes of orchestral, guitar
+  and keyboard instruments, about every semitone to every third.
 
 A note plays the recording nearest in pitch, resampled to the note's pitch (at most a semitone
 and a half away), scaled by velocity, and released with an exponential fade at its note-off.
