@@ -200,10 +200,25 @@ class PairSampler:
 
         self.bands = third_octave_matrix(g).astype(np.float32)
 
-    def _state(self, held: np.ndarray, t: np.ndarray) -> np.ndarray:
-        out = np.full((len(t), held.shape[-1]), -100.0, dtype=np.float32)  # zero after the clamp
+    def _context(self, feats: np.ndarray, t: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """``[len(t), context, bins]`` float16: for each frame ``t`` the last ``context`` frames
+        of ``feats`` (``[frames, bins]``, or ``[programs, frames, bins]`` read at ``rows``),
+        oldest first, with silence before the stream starts."""
+        c = self.context
+        x = np.empty((len(t), c, self.g.bins), dtype=np.float16)
+        for j in range(c):
+            tj = t - (c - 1 - j)
+            ok = tj >= 0
+            x[:, j] = self.silence
+            x[ok, j] = feats[tj[ok]] if rows is None else feats[rows[ok], tj[ok]]
+        return x
+
+    def _state(self, held: np.ndarray, t: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The recurrent state before each frame ``t`` (``held`` read at ``rows`` as in
+        :meth:`_context`); before the first frame it is zero after the clamp."""
+        out = np.full((len(t), held.shape[-1]), -100.0, dtype=np.float32)
         ok = t - 1 >= 0
-        out[ok] = held[t[ok] - 1]
+        out[ok] = held[t[ok] - 1] if rows is None else held[rows[ok], t[ok] - 1]
         return out
 
     def _finish(self, x: np.ndarray, y: np.ndarray | None, held: np.ndarray | None) -> list[np.ndarray]:
@@ -255,14 +270,8 @@ class PairSampler:
             w = np.where(rng.random(len(sel)) < self.morph_fraction, rng.random(len(sel)), 1.0)
             rows = np.asarray(self.style_rows[di])
             if sustain:
-                held[sel] = -100.0  # no state before the first frame: zero after the clamp
-                ok = t - 1 >= 0
-                held[sel[ok]] = d.held[src[ok], t[ok] - 1]
-            for j in range(c):
-                tj = t - (c - 1 - j)
-                ok = tj >= 0
-                x[sel, j] = self.silence
-                x[sel[ok], j] = d.feats[src[ok], tj[ok]]
+                held[sel] = self._state(d.held, t, src)
+            x[sel] = self._context(d.feats, t, src)
             t1 = d.feats[rows[k1], t].astype(np.float32)
             t2 = d.feats[rows[k2], t].astype(np.float32)
             y[sel] = w[:, None] * t1 + (1 - w[:, None]) * t2
@@ -277,14 +286,8 @@ class PairSampler:
         there is no target frame (see ``train.broadband_loss``)."""
         bb = self.broadband
         rng = self.rng
-        c = self.context
         t = bb.valid[rng.integers(0, len(bb.valid), size=size)]
-        x = np.empty((size, c, self.g.bins), dtype=np.float16)
-        for j in range(c):
-            tj = t - (c - 1 - j)
-            ok = tj >= 0
-            x[:, j] = self.silence
-            x[ok, j] = bb.feats[tj[ok]]
+        x = self._context(bb.feats, t)
         s = np.zeros((size, self.n_styles), dtype=np.float32)
         k1 = rng.integers(0, self.n_styles, size=size)
         k2 = rng.integers(0, self.n_styles, size=size)
