@@ -87,6 +87,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
+def band_level_difference(pred: torch.Tensor, target_power: torch.Tensor,
+                          bands: torch.Tensor) -> torch.Tensor:
+    """Per-band level of magnitudes ``pred`` over that of per-bin powers ``target_power``, in
+    nepers on the 1/3-octave ``bands``, both floored at ``LOSS_FLOOR``."""
+    pb = (pred * pred) @ bands.T
+    tb = target_power @ bands.T
+    return 0.5 * (torch.log(pb + LOSS_FLOOR ** 2) - torch.log(tb + LOSS_FLOOR ** 2))
+
+
 def spectral_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, y: torch.Tensor,
                   bands: torch.Tensor, floor: float, state: torch.Tensor | None = None,
                   env_loss: str = "l1") -> tuple[torch.Tensor, torch.Tensor]:
@@ -96,9 +105,7 @@ def spectral_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, y: torch.
     pred = core.magnitude_from_outputs(x, model(x, s, state))
     target = torch.clamp(torch.exp(y) - floor, min=0.0)
     fine = (torch.log(pred + LOSS_FLOOR) - torch.log(target + LOSS_FLOOR)).abs().mean()
-    pb = (pred * pred) @ bands.T
-    tb = (target * target) @ bands.T
-    diff = 0.5 * (torch.log(pb + LOSS_FLOOR ** 2) - torch.log(tb + LOSS_FLOOR ** 2))
+    diff = band_level_difference(pred, target * target, bands)
     if env_loss == "rms":
         env = torch.sqrt((diff * diff).mean(dim=1) + 1e-8).mean()
     else:
@@ -159,10 +166,7 @@ def broadband_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, shapes: 
     w = s / s.sum(dim=1, keepdim=True).clamp(min=1e-6)
     shape = torch.exp(w @ torch.log(shapes + 1e-20))
     shape = shape / shape.sum(dim=1, keepdim=True)
-    tb = (shape * total) @ bands.T
-    pb = (pred * pred) @ bands.T
-    diff = 0.5 * (torch.log(pb + LOSS_FLOOR ** 2) - torch.log(tb + LOSS_FLOOR ** 2))
-    return diff.abs().mean()
+    return band_level_difference(pred, shape * total, bands).abs().mean()
 
 
 def feature_stats(data: list[data_mod.SoundfontData], programs: list[int]) -> tuple[np.ndarray, np.ndarray]:
