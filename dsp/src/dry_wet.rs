@@ -79,7 +79,13 @@ impl DryWetMixer {
     /// Energy `Σx²`, over channels, of the next `samples` dry samples (at most the delay),
     /// the ones the next call to [`DryWetMixer::mix_channel`] will play.
     pub fn upcoming_energy(&self, samples: usize) -> f32 {
-        self.fold_upcoming(0, samples, 0.0, |sum, x| sum + x * x)
+        self.upcoming_energy_at(0, samples)
+    }
+
+    /// Energy `Σx²`, over channels, of `samples` dry samples starting `offset` samples after
+    /// the next one to play (what lies beyond the delay is not counted).
+    pub fn upcoming_energy_at(&self, offset: usize, samples: usize) -> f32 {
+        self.fold_upcoming(offset, samples, 0.0, |sum, x| sum + x * x)
     }
 
     /// The largest absolute value, over channels, of `samples` dry samples starting `offset`

@@ -645,10 +645,15 @@ impl Engine {
         self.limiter
             .push_played_peak(self.mixer.upcoming_peak(0, hop));
         let ahead_peak = self.mixer.upcoming_peak(hop, synthesis_len - hop);
+        let mixer = &self.mixer;
+        let ahead_hops = (synthesis_len / hop).saturating_sub(1);
+        let ahead = self
+            .guard
+            .ahead_level((1..=ahead_hops).map(|j| mixer.upcoming_energy_at(j * hop, hop)));
         let finished = self.synthesis.finished_mut();
         let wet = hop_energy(finished);
         let level = self.level_match.gain(dry, wet, matched);
-        let guard = self.guard.gain(dry, wet * level * level, matched);
+        let guard = self.guard.gain(dry, ahead, wet * level * level, matched);
         self.wet_gain.apply(finished, level * guard);
         let headroom = if matched {
             PEAK_HEADROOM_DB_MATCHED

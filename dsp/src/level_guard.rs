@@ -17,6 +17,14 @@
 //! few hops, so a click's energy counts as the same short-term level in every mode and the
 //! followers' release allows the same tail.
 //!
+//! The resynthesis spreads each frame over its whole synthesis window, so the wet signal of an
+//! onset (a click, a drum hit) starts up to a window before the onset plays in the dry signal.
+//! The dry level the guard allows against therefore also looks ahead: each upcoming dry hop
+//! within the synthesis window lends the hop now its energy as if the dry follower had risen to
+//! it early, falling backwards with the release time constant ([`LevelGuard::ahead_level`]).
+//! The allowance around an onset is then symmetric, and a model's pre-onset spread is not cut
+//! to the silence before the onset.
+//!
 //! A wet hop no louder than the headroom allows (the identity style, a fallback) gets a gain
 //! of exactly 1, so the reconstruction stays bit-exact.
 
@@ -52,6 +60,9 @@ pub struct LevelGuard {
     recent_wet: [f32; MAX_WINDOW_HOPS],
     /// Next slot of the rings.
     slot: usize,
+    /// How much of an upcoming hop's energy one hop of look-ahead keeps (the release's decay
+    /// per hop).
+    ahead_decay: f32,
 }
 
 impl LevelGuard {
@@ -74,7 +85,22 @@ impl LevelGuard {
             recent_dry: [0.0; MAX_WINDOW_HOPS],
             recent_wet: [0.0; MAX_WINDOW_HOPS],
             slot: 0,
+            ahead_decay: (-hop_seconds / GUARD_RELEASE_SECONDS).exp(),
         }
+    }
+
+    /// The dry level the upcoming dry hops lend the hop now, from their energies (`Σx²`,
+    /// nearest first, the first one hop after the hop now): the largest of each hop's
+    /// contribution to a level window, times the release's decay once per hop it lies ahead.
+    pub fn ahead_level(&self, upcoming: impl IntoIterator<Item = f32>) -> f32 {
+        let per_window = 1.0 / self.window_hops as f32;
+        let mut weight = per_window;
+        let mut level = 0.0f32;
+        for energy in upcoming {
+            weight *= self.ahead_decay;
+            level = level.max(finite_or_zero(energy) * weight);
+        }
+        level
     }
 
     /// Forgets all levels (transport jump).
@@ -103,14 +129,25 @@ impl LevelGuard {
     }
 
     /// The guard's gain (linear, at most 1) for one wet hop, from the dry hop's energy and the
-    /// wet hop's as it would play (after level match), both `Σx²`. `matched` selects the
+    /// wet hop's as it would play (after level match), both `Σx²`, and the dry level the
+    /// upcoming hops lend it ([`Self::ahead_level`]; 0 for none). `matched` selects the
     /// headroom for level match on or off. A non-finite wet energy gets a gain of 0.
-    pub fn gain(&mut self, dry_energy: f32, wet_energy: f32, matched: bool) -> f32 {
+    pub fn gain(
+        &mut self,
+        dry_energy: f32,
+        ahead_level: f32,
+        wet_energy: f32,
+        matched: bool,
+    ) -> f32 {
         if !wet_energy.is_finite() {
             return 0.0;
         }
         let (dry, wet_energy) = self.windowed(finite_or_zero(dry_energy), wet_energy);
-        let dry_level = self.dry.follow(dry).max(self.floor);
+        let dry_level = self
+            .dry
+            .follow(dry)
+            .max(finite_or_zero(ahead_level))
+            .max(self.floor);
         let wet_level = self.wet.follow(wet_energy);
         let headroom_db = if matched {
             GUARD_DB_MATCHED
@@ -163,7 +200,7 @@ mod tests {
     fn run(guard: &mut LevelGuard, dry: f32, wet: f32, hops: usize, matched: bool) -> f32 {
         let mut gain = 1.0;
         for _ in 0..hops {
-            gain = guard.gain(dry, wet, matched);
+            gain = guard.gain(dry, 0.0, wet, matched);
         }
         gain
     }
@@ -186,7 +223,7 @@ mod tests {
     fn the_guard_stops_a_burst_in_its_first_hop_and_holds_the_short_term_level() {
         let mut guard = LevelGuard::new(HOP_SECONDS, 512);
         run(&mut guard, 1.0, 1.0, 100, false);
-        let first = guard.gain(1.0, 10_000.0, false);
+        let first = guard.gain(1.0, 0.0, 10_000.0, false);
         let limit = GUARD_DB_UNMATCHED + GUARD_BURST_EXTRA_DB;
         assert!(out_db(10_000.0, first) <= limit + 0.01);
         let later = run(&mut guard, 1.0, 10_000.0, 100, false);
@@ -205,9 +242,32 @@ mod tests {
     }
 
     #[test]
+    fn the_wet_before_an_onset_may_rise_towards_it_and_no_further() {
+        let mut guard = LevelGuard::new(HOP_SECONDS, 512);
+        run(&mut guard, 0.0, 0.0, 50, true);
+        // A click of energy 1 lies two hops ahead; the wet hop now already carries some of it.
+        let decay = (-HOP_SECONDS / GUARD_RELEASE_SECONDS).exp();
+        let ahead = guard.ahead_level([0.0, 1.0, 0.0]);
+        assert!((ahead - decay * decay).abs() < 1e-6, "{ahead}");
+        let lent = decay * decay * db_to_power(GUARD_DB_MATCHED);
+        assert_eq!(guard.gain(0.0, ahead, lent * 0.99, true), 1.0);
+        // More than the onset lends is turned down to it; with nothing ahead, to the silence.
+        let gain = guard.gain(0.0, ahead, 1.0, true);
+        assert!(out_db(1.0, gain) <= 10.0 * lent.log10() + GUARD_BURST_EXTRA_DB + 0.01);
+        let gain = run(&mut guard, 0.0, 1.0, 1, true);
+        assert!(
+            out_db(1.0, gain) < 10.0 * lent.log10(),
+            "a hop later, with no onset ahead"
+        );
+        let mut guard = LevelGuard::new(HOP_SECONDS, 512);
+        run(&mut guard, 0.0, 0.0, 50, true);
+        assert!(guard.gain(0.0, guard.ahead_level([0.0; 3]), 0.01, true) < 0.01);
+    }
+
+    #[test]
     fn non_finite_wet_energy_is_silenced_and_silence_is_not_boosted() {
         let mut guard = LevelGuard::new(HOP_SECONDS, 512);
-        assert_eq!(guard.gain(1.0, f32::INFINITY, true), 0.0);
+        assert_eq!(guard.gain(1.0, 0.0, f32::INFINITY, true), 0.0);
         let mut guard = LevelGuard::new(HOP_SECONDS, 512);
         // Wet out of silence is held to the silence floor plus the headroom.
         assert!(run(&mut guard, 0.0, 1.0, 50, false) < 0.01);

@@ -10,13 +10,21 @@
 //!   hops (before any gain) against the dry hops. A difference within
 //!   ±[`LEVEL_MATCH_DEADBAND_DB`] is left alone. Beyond it the correction grows faster than the
 //!   difference, until from ±[`LEVEL_MATCH_FULL_DB`] on the wet is put at
-//!   ±[`LEVEL_MATCH_TARGET_DB`] of the dry level.
+//!   ±[`LEVEL_MATCH_TARGET_DB`] of the dry level. Followers with a [`LONG_TERM_SECONDS`] time
+//!   constant keep the wet's long-term level within ±[`LONG_TERM_BOUND_DB`] of the dry's: a
+//!   long-term difference beyond it is moved just back to it, so a model that is a little
+//!   quiet or loud throughout is corrected without the short-term ups and downs of music
+//!   ever being touched. The larger of the two corrections acts.
 //! - **Make-up.** The guard and the sample-peak ceiling can only turn the wet down, so a wet
 //!   signal that level match brings up may still end quieter than it should (a peaky output
-//!   of a square wave, say). The hops as they finally play are measured against the dry hops,
+//!   of a square wave, say). The hops as they finally play are measured against the dry hops
+//!   (followers with the make-up's own time constant, [`MAKEUP_SECONDS`]),
 //!   and while the feed-forward corrects in full (a difference of [`LEVEL_MATCH_FULL_DB`] or
 //!   more) the shortfall is made up slowly (time constant [`MAKEUP_SECONDS`], at most
-//!   [`MAKEUP_MAX_DB`]). Otherwise it returns to 0, so normal material never gets it.
+//!   [`MAKEUP_MAX_DB`]). Otherwise only the part of the shortfall that leaves the played hops
+//!   more than [`MAKEUP_FLOOR_DB`] under the dry is made up (a model whose naturally quiet,
+//!   peaky output of a DC step or a square wave meets the ceiling); where the guard and the
+//!   ceiling take nothing, as on normal material, it returns to 0.
 //!
 //! The total boosts by at most [`LEVEL_MATCH_MAX_BOOST_DB`] and cuts by at most
 //! [`LEVEL_MATCH_MAX_CUT_DB`]; inside the deadband the gain is exactly 1. Dry hops more than
@@ -29,12 +37,17 @@ use crate::level_guard::SILENCE_ENERGY_PER_SAMPLE;
 
 /// Time constant of the level followers, in seconds.
 pub const LEVEL_MATCH_SECONDS: f32 = 0.7;
+/// Time constant of the long-term level followers, in seconds.
+pub const LONG_TERM_SECONDS: f32 = 2.0;
+/// Most the long-term wet level may differ from the dry level, in dB; beyond it the wet is
+/// moved just back to it.
+pub const LONG_TERM_BOUND_DB: f32 = 1.75;
 /// Wet-over-dry differences within ± this many dB are not corrected.
-pub const LEVEL_MATCH_DEADBAND_DB: f32 = 2.5;
+pub const LEVEL_MATCH_DEADBAND_DB: f32 = 3.0;
 /// From ± this difference on, in dB, the wet is put at ±[`LEVEL_MATCH_TARGET_DB`].
-pub const LEVEL_MATCH_FULL_DB: f32 = 3.5;
+pub const LEVEL_MATCH_FULL_DB: f32 = 4.5;
 /// Where level match puts a wet level that differs by [`LEVEL_MATCH_FULL_DB`] or more, in dB.
-pub const LEVEL_MATCH_TARGET_DB: f32 = 1.0;
+pub const LEVEL_MATCH_TARGET_DB: f32 = 0.5;
 /// Largest boost level match applies, in dB.
 pub const LEVEL_MATCH_MAX_BOOST_DB: f32 = 40.0;
 /// Largest cut level match applies, in dB (below this the guard still holds).
@@ -46,6 +59,9 @@ pub const GATE_DB: f32 = 20.0;
 pub const MAKEUP_SECONDS: f32 = 0.3;
 /// Largest make-up gain, in dB.
 pub const MAKEUP_MAX_DB: f32 = 12.0;
+/// Outside full correction, the make-up only lifts played hops that the guard and the ceiling
+/// left more than this many dB under the dry level.
+pub const MAKEUP_FLOOR_DB: f32 = 1.75;
 
 /// Level match for one engine. Allocation-free; one call of each kind per hop.
 pub struct LevelMatch {
@@ -53,6 +69,8 @@ pub struct LevelMatch {
     floor: f32,
     dry: LevelFollower,
     wet: LevelFollower,
+    dry_long: LevelFollower,
+    wet_long: LevelFollower,
     dry_played: LevelFollower,
     wet_played: LevelFollower,
     /// Where the played hop should be relative to the dry, in dB (the feed-forward's aim).
@@ -75,12 +93,16 @@ impl LevelMatch {
             256.0 / 48000.0
         };
         let follower = LevelFollower::symmetric(hop_seconds, LEVEL_MATCH_SECONDS);
+        let played = LevelFollower::symmetric(hop_seconds, MAKEUP_SECONDS);
+        let long = LevelFollower::symmetric(hop_seconds, LONG_TERM_SECONDS);
         Self {
             floor: SILENCE_ENERGY_PER_SAMPLE * samples_per_hop.max(1) as f32,
             dry: follower,
             wet: follower,
-            dry_played: follower,
-            wet_played: follower,
+            dry_long: long,
+            wet_long: long,
+            dry_played: played,
+            wet_played: played,
             aim_db: 0.0,
             correcting: false,
             feed_forward_db: 0.0,
@@ -94,6 +116,8 @@ impl LevelMatch {
         for f in [
             &mut self.dry,
             &mut self.wet,
+            &mut self.dry_long,
+            &mut self.wet_long,
             &mut self.dry_played,
             &mut self.wet_played,
         ] {
@@ -120,8 +144,11 @@ impl LevelMatch {
         if self.gated(dry_energy, self.dry.level()) {
             return self.current_gain(on);
         }
+        let wet_energy = finite_or_zero(wet_energy);
         let dry = self.dry.follow(dry_energy);
-        let wet = self.wet.follow(finite_or_zero(wet_energy));
+        let wet = self.wet.follow(wet_energy);
+        let dry_long = self.dry_long.follow(dry_energy);
+        let wet_long = self.wet_long.follow(wet_energy);
         if !on {
             self.correcting = false;
             self.feed_forward_db = 0.0;
@@ -130,10 +157,22 @@ impl LevelMatch {
         }
         if dry >= self.floor && wet >= self.floor {
             let difference = 10.0 * (wet / dry).log10();
-            let aim = corridor_position(difference);
-            self.aim_db = aim;
+            let short_term = corridor_position(difference) - difference;
+            let long_term = if dry_long >= self.floor && wet_long >= self.floor {
+                let long_difference = 10.0 * (wet_long / dry_long).log10();
+                long_difference.clamp(-LONG_TERM_BOUND_DB, LONG_TERM_BOUND_DB) - long_difference
+            } else {
+                0.0
+            };
+            // The larger correction of the two acts.
+            let correction = if long_term.abs() > short_term.abs() {
+                long_term
+            } else {
+                short_term
+            };
+            self.aim_db = difference + correction;
             self.correcting = difference.abs() >= LEVEL_MATCH_FULL_DB;
-            self.feed_forward_db = aim - difference;
+            self.feed_forward_db = correction;
         }
         self.current_gain(on)
     }
@@ -162,13 +201,21 @@ impl LevelMatch {
         }
         let dry = self.dry_played.follow(dry_energy);
         let wet = self.wet_played.follow(finite_or_zero(played_energy));
-        let target = if !self.correcting {
-            0.0
-        } else if dry >= self.floor && wet >= self.floor {
-            let shortfall = self.aim_db - 10.0 * (wet / dry).log10();
-            (self.makeup_db + shortfall).clamp(0.0, MAKEUP_MAX_DB)
-        } else {
+        let target = if dry >= self.floor && wet >= self.floor {
+            let played_db = 10.0 * (wet / dry).log10();
+            // What the guard and the ceiling took from the aim; outside full correction, only
+            // as far as it leaves the played level under the floor.
+            let shortfall = self.aim_db - played_db;
+            let needed = if self.correcting {
+                shortfall
+            } else {
+                shortfall.min(-MAKEUP_FLOOR_DB - played_db)
+            };
+            (self.makeup_db + needed).clamp(0.0, MAKEUP_MAX_DB)
+        } else if self.correcting {
             self.makeup_db
+        } else {
+            0.0
         };
         self.makeup_db += (target - self.makeup_db) * self.makeup_rate;
         if !self.correcting && self.makeup_db.abs() < 1e-3 {
@@ -224,8 +271,8 @@ mod tests {
     fn small_differences_are_left_exactly_alone() {
         let mut m = matcher();
         for _ in 0..500 {
-            assert_eq!(m.gain(1.0, 10f32.powf(0.19), true), 1.0);
-            m.observe_played(1.0, 1.5);
+            assert_eq!(m.gain(1.0, 10f32.powf(0.12), true), 1.0);
+            m.observe_played(1.0, 1.2);
         }
         assert_eq!(m.gain_db(), 0.0);
     }
@@ -255,6 +302,33 @@ mod tests {
         // The input's level returns to normal: no correction, and the make-up goes.
         run(&mut m, 1.0, 1.0, 2000);
         assert_eq!(m.gain_db(), 0.0);
+    }
+
+    #[test]
+    fn a_quiet_wet_that_the_ceiling_takes_more_from_is_lifted_to_the_floor_only() {
+        // The wet is 1.7 dB quiet (inside the deadband and the long-term bound) and the
+        // ceiling takes another 1.5 dB: that is made up, back to the wet's own level.
+        let mut m = matcher();
+        let loss = 10f32.powf(-0.15);
+        let played = run(&mut m, 10f32.powf(-0.17), loss, 2000) - 3.2;
+        assert!((played + 1.7).abs() < 0.1, "played {played} dB");
+        // The wet is 0.5 dB quiet: only what takes it under the floor is made up.
+        let mut m = matcher();
+        let played = run(&mut m, 10f32.powf(-0.05), loss, 2000) - 2.0;
+        assert!((played + MAKEUP_FLOOR_DB).abs() < 0.1, "played {played} dB");
+        // Nothing taken: a quiet wet inside the deadband is left alone.
+        let mut m = matcher();
+        assert_eq!(run(&mut m, 10f32.powf(-0.14), 1.0, 2000), 0.0);
+    }
+
+    #[test]
+    fn a_model_a_little_quiet_throughout_is_moved_just_inside_the_long_term_bound() {
+        let mut m = matcher();
+        let db = run(&mut m, 10f32.powf(-0.22), 1.0, 3000);
+        assert!((db - (2.2 - LONG_TERM_BOUND_DB)).abs() < 0.05, "{db}");
+        let mut m = matcher();
+        let db = run(&mut m, 10f32.powf(0.22), 1.0, 3000);
+        assert!((db + (2.2 - LONG_TERM_BOUND_DB)).abs() < 0.05, "{db}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub const ATTACK_SECONDS: f32 = 0.001;
 /// Time constant of the gain's recovery, in seconds.
 pub const RELEASE_SECONDS: f32 = 0.02;
 /// Headroom of the ceiling over the held input peak with level match on, in dB.
-pub const PEAK_HEADROOM_DB_MATCHED: f32 = 5.0;
+pub const PEAK_HEADROOM_DB_MATCHED: f32 = 5.5;
 /// Headroom of the ceiling over the held input peak with level match off, in dB.
 pub const PEAK_HEADROOM_DB_UNMATCHED: f32 = 7.9;
 /// Ceiling in absolute terms below which the limiter never pushes (about −80 dBFS), so wet

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use chameleon::render::{render, ChosenModel, RenderOptions};
 use chameleon_dsp::model::{load_model, Device};
-use chameleon_level_check::bounds::Bounds;
+use chameleon_level_check::bounds::{Bounds, LEVEL_MATCH_ON};
 use chameleon_level_check::measure::{compare, dynamics_db, LevelChange};
 use chameleon_level_check::signals::{hostile, Signal};
 
@@ -111,7 +111,7 @@ fn check_hostile(level_match: bool) {
                 change.input_peak,
                 change.output_peak
             );
-            let broken = Bounds::for_input(level_match, signal.name, &name).violations(&change);
+            let broken = Bounds::for_level_match(level_match).violations(&change);
             if !broken.is_empty() {
                 failures.push(format!("{} / {name}: {}", signal.name, broken.join(", ")));
             }
@@ -146,11 +146,11 @@ fn read_flac(path: &std::path::Path) -> Vec<Vec<f32>> {
 }
 
 /// Music at mix 1: within the level-match-on bounds; its dynamics (the spread of its 400 ms
-/// window levels) change by less than 1 dB when level match is switched on; and on the demo
-/// clip, whose model output is within 2 dB of the input for every setting, the clip RMS moves
-/// by less than 0.5 dB. On the held-out piano the model itself comes out 2 to 4 dB quiet for
-/// several styles, and level match raises that by design: those clip changes are printed, not
-/// bounded (docs/LEVEL-SAFETY.md lists them).
+/// window levels) change by less than 1 dB when level match is switched on; and wherever the
+/// model's own output is within the ±2 dB bound already (every setting on the demo clip, all
+/// but the pad's centre on the held-out piano), the clip RMS moves by less than 0.5 dB. Where
+/// it is not (the pad's centre on the piano comes out 2.3 dB quiet), level match must move
+/// it, and the bounds say how far.
 #[test]
 fn music_keeps_its_level_and_dynamics_with_level_match_on() {
     let (demo, rate) =
@@ -163,7 +163,7 @@ fn music_keeps_its_level_and_dynamics_with_level_match_on() {
         "music: clip | setting | clip dB off | clip dB on | worst window on | peak on | \
          dynamics off -> on (dB)"
     );
-    for (clip, music, bound_clip) in [("demo", &demo, true), ("held-out piano", &held_out, false)] {
+    for (clip, music) in [("demo", &demo), ("held-out piano", &held_out)] {
         for (name, options) in settings() {
             let (off, spread_off) = run_with_dynamics(
                 music,
@@ -188,7 +188,8 @@ fn music_keeps_its_level_and_dynamics_with_level_match_on() {
                      {spread_on:.2} dB"
                 ));
             }
-            if bound_clip && (on.clip_db - off.clip_db).abs() >= 0.5 {
+            let within_already = off.clip_db.abs() <= LEVEL_MATCH_ON.clip_max_db;
+            if within_already && (on.clip_db - off.clip_db).abs() >= 0.5 {
                 failures.push(format!(
                     "{clip} / {name}: level match moved the clip RMS by {:+.2} dB",
                     on.clip_db - off.clip_db

@@ -613,7 +613,7 @@ fn check_level_safety(report: &mut Report, entry: &PluginEntry, params: &[Param]
             }
             session.stop(&mut instance);
             let change = compare(&[input], &[&output[reported..]], rate);
-            let broken = Bounds::for_input(on, name, style).violations(&change);
+            let broken = Bounds::for_level_match(on).violations(&change);
             report.check(
                 broken.is_empty(),
                 format!(

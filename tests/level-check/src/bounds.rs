@@ -31,40 +31,7 @@ pub const LEVEL_MATCH_OFF: Bounds = Bounds {
     peak_max_db: 9.0,
 };
 
-/// Where level match falls short of its lower bound (clip RMS at least −2 dB) with the bundled
-/// model, and the lower bound it keeps there instead: `(input, style or "" for every style,
-/// dB)`; the first row that matches applies. The upper bounds (the safety) hold everywhere. A
-/// square wave's edges can turn into clicks above the wave's own peak, so under the peak
-/// ceiling the clicks cannot carry the wave's level; the plucked and reed styles decay on
-/// drums and sweeps faster than level match follows; a held DC step has almost nothing but its
-/// onset for the model to voice; and a model that spreads each click of an impulse train over
-/// a few milliseconds loses that spread to the short-term guard, which holds the wet signal to
-/// the silence between the clicks. docs/LEVEL-SAFETY.md lists them as weak rows.
-pub const KNOWN_SHORT: &[(&str, &str, f64)] = &[
-    ("square 110 Hz", "", -3.0),
-    ("drum loop", "nylon_guitar", -3.0),
-    ("sweep -12 dBFS", "nylon_guitar", -3.0),
-    ("sweep -1 dBFS", "nylon_guitar", -3.0),
-    ("DC step", "", -3.0),
-    ("impulse train", "", -4.5),
-];
-
 impl Bounds {
-    /// The bounds for level match `on` or off, with the lower bound of [`KNOWN_SHORT`] where
-    /// `input` and `style` are listed there.
-    pub fn for_input(on: bool, input: &str, style: &str) -> Bounds {
-        let mut bounds = Bounds::for_level_match(on);
-        if on {
-            let known = KNOWN_SHORT
-                .iter()
-                .find(|(i, s, _)| *i == input && (s.is_empty() || *s == style));
-            if let Some((_, _, floor)) = known {
-                bounds.clip_min_db = Some(*floor);
-            }
-        }
-        bounds
-    }
-
     /// The bounds for level match `on` or off.
     pub fn for_level_match(on: bool) -> Bounds {
         if on {

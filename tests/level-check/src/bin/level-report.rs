@@ -5,8 +5,10 @@
 //! ```text
 //! cargo run --release -p chameleon-level-check --bin level-report -- \
 //!     [--render target/release/chameleon-render] [--model assets/models/chameleon-styles.onnx] \
-//!     [--level-match on|off] [--raw-model] [--seconds 3]
+//!     [--level-match on|off] [--raw-model] [--seconds 3] [--per-style]
 //! ```
+//!
+//! `--per-style` adds, under each input's row, the clip RMS change of every style.
 //!
 //! `--raw-model` measures the model's own output, with the renderer's whole output guard off
 //! (what the model does before the engine's level safety; never what a listener hears).
@@ -27,6 +29,7 @@ struct Options {
     model: PathBuf,
     level_match: Option<String>,
     raw_model: bool,
+    per_style: bool,
     seconds: f32,
 }
 
@@ -36,6 +39,7 @@ fn parse() -> Result<Options, String> {
         model: PathBuf::from("assets/models/chameleon-styles.onnx"),
         level_match: None,
         raw_model: false,
+        per_style: false,
         seconds: 3.0,
     };
     let mut args = std::env::args().skip(1);
@@ -46,6 +50,7 @@ fn parse() -> Result<Options, String> {
             "--model" => options.model = PathBuf::from(value()?),
             "--level-match" => options.level_match = Some(value()?),
             "--raw-model" => options.raw_model = true,
+            "--per-style" => options.per_style = true,
             "--seconds" => {
                 options.seconds = value()?
                     .parse()
@@ -171,6 +176,14 @@ fn main() -> Result<(), String> {
             "| {name} | {lo:+.1} to {hi:+.1} | {window:+.1} | {:.2} → {peak:.2} |",
             changes[0].input_peak
         );
+        if options.per_style {
+            let each: Vec<String> = styles
+                .iter()
+                .zip(&changes)
+                .map(|(style, c)| format!("{style} {:+.1}", c.clip_db))
+                .collect();
+            println!("|   per style: {} | | | |", each.join(", "));
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
