@@ -290,6 +290,12 @@ impl Vst3Plugin for Chameleon {
         Vst3SubCategory::Filter,
         Vst3SubCategory::Stereo,
     ];
+
+    /// A model file chosen or a preset loaded in the editor marks the host's project as modified
+    /// (`IComponentHandler2::setDirty`, on the host's main thread).
+    fn connect_state_change_notifier(&self, notifier: Box<dyn Fn() + Send + Sync>) {
+        self.params.state_change.connect(notifier);
+    }
 }
 
 nice_export_vst3!(Chameleon);

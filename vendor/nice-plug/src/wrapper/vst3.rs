@@ -36,6 +36,15 @@ pub trait Vst3Plugin: Plugin {
     /// [`VST3_CLASS_ID`][Self::VST3_CLASS_ID`] in the correct order for the current platform so
     /// projects and presets can be shared between platforms. This should not be overridden.
     const PLATFORM_VST3_CLASS_ID: [u8; 16] = swap_vst3_uid_byte_order(Self::VST3_CLASS_ID);
+
+    /// CHAMELEON PATCH: called once when the wrapper is created, with a notifier the plugin may
+    /// call from any thread but the audio thread whenever its state changed outside its
+    /// parameters (a file chosen in its editor, a preset loaded). The wrapper then calls
+    /// `IComponentHandler2::setDirty(true)` on the host's main thread, so the host marks an
+    /// unsaved project as modified. The default ignores the notifier.
+    fn connect_state_change_notifier(&self, notifier: Box<dyn Fn() + Send + Sync>) {
+        let _ = notifier;
+    }
 }
 
 #[cfg(not(target_os = "windows"))]

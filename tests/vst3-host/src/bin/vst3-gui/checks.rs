@@ -16,6 +16,7 @@ use chameleon_vst3_host::module::Module;
 use vst3::ComWrapper;
 use vst3::Steinberg::{kResultOk, IPlugViewTrait};
 
+use crate::preset_click::check_preset_click;
 use crate::rig::{rect, rect_size, Rig};
 
 /// The first instance: the view, drawing, automation, content scale, resizing, closing.
@@ -118,6 +119,7 @@ pub(crate) fn check_editor(
     }
 
     check_automation(report, &mut rig, &morph, at_1);
+    check_preset_click(report, &mut rig);
     check_scale(report, &mut rig, at_1);
     check_resize(report, &mut rig, at_1);
     check_drag_resize(report, &mut rig);

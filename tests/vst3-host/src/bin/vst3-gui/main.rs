@@ -32,6 +32,8 @@
 //! - resizing: `canResize`, `checkSizeConstraint`, `onSize`, `getSize` and the window's real
 //!   size agree, and the editor fills the added area; dragging the editor's own resize corner
 //!   with the mouse (XTEST) reaches the host as `resizeView` from a task on the run loop;
+//! - a preset loaded with a click on the preset bar's Next button (XTEST) reaches the host as
+//!   one group edit of the changed parameters and as `setDirty(true)`;
 //! - the view unregistered its run-loop handlers and timers when it went away;
 //! - three open and close cycles (`removed`, the view released, `createView` and `attached`
 //!   again), each drawing, the editor's window gone after each, and terminating the plugin with
@@ -42,6 +44,7 @@
 //! check failed. Lines starting `note:` are observations, not checks.
 
 mod checks;
+mod preset_click;
 mod rig;
 mod state;
 

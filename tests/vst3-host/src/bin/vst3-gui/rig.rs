@@ -237,6 +237,21 @@ impl Rig {
         Ok(())
     }
 
+    /// Clicks the left mouse button at `(x, y)` in the editor (XTEST; the host window sits at
+    /// the screen's corner), running the main loop so the editor handles the click and its
+    /// tasks reach the host.
+    pub(crate) fn click(&mut self, x: i16, y: i16) -> Result<(), String> {
+        self.x.move_pointer(x, y)?;
+        self.pump(0.3, &[]);
+        self.x.left_button(true)?;
+        self.pump(0.1, &[]);
+        self.x.left_button(false)?;
+        self.pump(0.5, &[]);
+        self.x.move_pointer(2500, 1500)?;
+        self.pump(0.5, &[]);
+        Ok(())
+    }
+
     /// The editor's own window inside the host window.
     pub(crate) fn editor_window(&self) -> Option<u32> {
         self.x.only_child(self.window?)

@@ -24,7 +24,10 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use try_lock::TryLock;
 #[cfg(feature = "editor")]
 use vst3::ComWrapper;
-use vst3::Steinberg::Vst::{IComponentHandler, IComponentHandlerTrait, IEventList, RestartFlags_};
+use vst3::Steinberg::Vst::{
+    IComponentHandler, IComponentHandler2, IComponentHandler2Trait, IComponentHandlerTrait,
+    IEventList, RestartFlags_,
+};
 use vst3::Steinberg::{kInvalidArgument, kResultOk, tresult};
 use vst3::{ComPtr, ComRef};
 
@@ -195,6 +198,14 @@ pub enum Task<P: Plugin> {
     RequestResize { size: Size, scale_factor: f64 },
     #[cfg(feature = "editor")]
     CallMainThread,
+    /// CHAMELEON PATCH: tell the host that the plugin's state changed
+    /// (`IComponentHandler2::setDirty(true)`).
+    MarkDirty,
+    /// CHAMELEON PATCH: report parameter values that a state set from the editor changed, as one
+    /// group edit (`IComponentHandler2::startGroupEdit`, then `beginEdit`, `performEdit` and
+    /// `endEdit` for each `(hash, normalized value)`, then `finishGroupEdit`), so the host records
+    /// them as one undoable change.
+    GroupEdit(Vec<(u32, f32)>),
 }
 
 /// VST3 makes audio processing pretty complicated. In order to support both block splitting for
@@ -387,6 +398,24 @@ impl<P: Vst3Plugin> WrapperInner<P> {
         //        is separate from the internal COM-style reference count.
         *wrapper.event_loop.borrow_mut() =
             Some(OsEventLoop::new_and_spawn(Arc::downgrade(&wrapper)));
+
+        // CHAMELEON PATCH: the plugin's state-change notices become `setDirty` on the main thread.
+        wrapper
+            .plugin
+            .try_lock()
+            .unwrap()
+            .connect_state_change_notifier(Box::new({
+                let wrapper = Arc::downgrade(&wrapper);
+                move || {
+                    if let Some(wrapper) = wrapper.upgrade() {
+                        let task_posted = wrapper.schedule_gui(Task::MarkDirty);
+                        crate::nice_debug_assert!(
+                            task_posted,
+                            "The task queue is full, dropping task..."
+                        );
+                    }
+                }
+            }));
 
         // The editor also needs to be initialized later so the Async executor can work.
 
@@ -592,6 +621,9 @@ impl<P: Vst3Plugin> WrapperInner<P> {
     pub fn set_state_object_from_gui(&self, mut state: PluginState) {
         use crossbeam::channel::SendTimeoutError;
 
+        // CHAMELEON PATCH: the values before, to report the changed ones as one group edit.
+        let values_before = self.normalized_values();
+
         // Use a loop and timeouts to handle the super rare edge case when this function gets called
         // between a process call and the host disabling the plugin
         loop {
@@ -629,14 +661,40 @@ impl<P: Vst3Plugin> WrapperInner<P> {
             }
         }
 
-        // After the state has been updated, notify the host about the new parameter values
-        let task_posted = self
-            .event_loop
-            .borrow()
-            .as_ref()
-            .unwrap()
-            .schedule_gui(Task::TriggerRestart(RestartFlags_::kParamValuesChanged));
+        // After the state has been updated, notify the host about the new parameter values.
+        // CHAMELEON PATCH: through `Self::schedule_gui`, which uses the host's run loop while the
+        // editor is open, so `restartComponent` is called on the host's main thread; the event
+        // loop's own `schedule_gui` ran it on a background thread when called from the editor.
+        let task_posted =
+            self.schedule_gui(Task::TriggerRestart(RestartFlags_::kParamValuesChanged));
         crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
+
+        // CHAMELEON PATCH: and report the changed values as one group edit, so the host records
+        // the change (automation write, undo) as one step.
+        let changed: Vec<(u32, f32)> = self
+            .normalized_values()
+            .into_iter()
+            .zip(values_before)
+            .filter(|((_, after), (_, before))| after != before)
+            .map(|(after, _)| after)
+            .collect();
+        if !changed.is_empty() {
+            let task_posted = self.schedule_gui(Task::GroupEdit(changed));
+            crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
+        }
+    }
+
+    /// CHAMELEON PATCH: every parameter's `(hash, unmodulated normalized value)`, in the order
+    /// of [`Self::param_hashes`].
+    fn normalized_values(&self) -> Vec<(u32, f32)> {
+        self.param_hashes
+            .iter()
+            .filter_map(|hash| {
+                let param = self.param_by_hash.get(hash)?;
+                // SAFETY: the pointers in `param_by_hash` stay valid as long as `self.params`.
+                Some((*hash, unsafe { param.unmodulated_normalized_value() }))
+            })
+            .collect()
     }
 
     pub fn set_latency_samples(&self, samples: u32) {
@@ -755,6 +813,33 @@ impl<P: Vst3Plugin> MainThreadExecutor<Task<P>> for WrapperInner<P> {
                     editor_window
                         .handle
                         .host_main_thread_callback(&editor_window.window)
+                }
+            }
+            Task::MarkDirty => {
+                if let Some(handler) = self.component_handler.borrow().as_ref() {
+                    if let Some(handler) = handler.cast::<IComponentHandler2>() {
+                        // SAFETY: a handler the host gave us, called on the main thread.
+                        unsafe { handler.setDirty(1) };
+                    }
+                }
+            }
+            Task::GroupEdit(changed) => {
+                if let Some(handler) = self.component_handler.borrow().as_ref() {
+                    let group = handler.cast::<IComponentHandler2>();
+                    // SAFETY: handlers the host gave us, called on the main thread.
+                    unsafe {
+                        if let Some(group) = &group {
+                            group.startGroupEdit();
+                        }
+                        for (hash, value) in changed {
+                            handler.beginEdit(hash);
+                            handler.performEdit(hash, value as f64);
+                            handler.endEdit(hash);
+                        }
+                        if let Some(group) = &group {
+                            group.finishGroupEdit();
+                        }
+                    }
                 }
             }
         }
