@@ -83,6 +83,23 @@ def render_program(notes, spans, program: int, soundfont: str, tag: str) -> np.n
     return data_mod.normalise_pieces(audio, spans, SR)
 
 
+def model_output(src_stream: np.ndarray, model: OnnxStyleModel, model_path: Path, style: str,
+                 engine: str = "rust", latency_mode: str = "studio") -> tuple[np.ndarray, int | None]:
+    """The model's output for ``style`` on a mono source stream, time-aligned with it and at
+    least as long (zero-padded); and the Rust engine's latency in samples (found by
+    cross-correlating its first 10 s with the Python reference engine), None for ``engine``
+    "python", whose output is aligned already."""
+    if engine == "rust":
+        out, _ = rust_engine.render(src_stream, model_path, style, extra_args=("--latency-mode", latency_mode))
+        out = out if out.ndim == 1 else out.mean(axis=1)
+        ref = process_audio(model, src_stream[: SR * 10], style)
+        lag = rust_engine.best_lag(out[: SR * 10 + 4096], ref)
+        out = out[lag:]
+    else:
+        out, lag = process_audio(model, src_stream, style), None
+    return np.pad(out, (0, max(0, len(src_stream) - len(out)))), lag
+
+
 def style_mean_powers(styles, cache: Path, hold_out: str | None) -> np.ndarray:
     """Average power spectrum of every style over the training data of the fold that holds
     out ``hold_out`` (the match-EQ baseline's target curve), ``[styles, bins]``; cached."""
@@ -203,17 +220,10 @@ def main(argv=None) -> dict:
         src_pieces = split(src_stream, spans)
         src_mags = [metrics.magnitudes(x) for x in src_pieces]
         for k, s in enumerate(tqdm(styles, desc=f"evaluate {p}")):
-            if args.engine == "rust":
-                out, rep = rust_engine.render(src_stream, args.model, s.ident,
-                                              extra_args=("--latency-mode", args.latency_mode))
-                out = out if out.ndim == 1 else out.mean(axis=1)
-                ref = process_audio(model, src_stream[: SR * 10], s.ident)
-                lag = rust_engine.best_lag(out[: SR * 10 + 4096], ref)
+            out, lag = model_output(src_stream, model, args.model, s.ident, args.engine, args.latency_mode)
+            if lag is not None:
                 lag_report[f"{p}-{s.ident}"] = lag
-                out = out[lag:]
-            else:
-                out = process_audio(model, src_stream, s.ident)
-            out_pieces = split(np.pad(out, (0, max(0, len(src_stream) - len(out)))), spans)
+            out_pieces = split(out, spans)
             for i, (x, xm, y, t) in enumerate(zip(src_pieces, src_mags, out_pieces, targets[s.ident])):
                 tm = metrics.magnitudes(t)
                 ym = metrics.magnitudes(y)
