@@ -568,9 +568,8 @@ fn check_swap_under_load(report: &mut Report, entry: &PluginEntry) {
 /// Every hostile input through the default style, level match on (the default) and off, in the
 /// offline render mode (the plugin waits for every frame, so the model is heard on every hop,
 /// not the dry fallback of a worker that the unpaced host outruns): the output, aligned by the
-/// reported latency, keeps the level-safety bounds. `style` is the
-/// default style's name (the bounds' list of known shortfalls names a few styles).
-fn check_level_safety(report: &mut Report, entry: &PluginEntry, params: &[Param], style: &str) {
+/// reported latency, keeps the level-safety bounds.
+fn check_level_safety(report: &mut Report, entry: &PluginEntry, params: &[Param]) {
     let level_match = find(params, "Level Match").id;
     let rate = 48_000.0;
     let seconds = 3.0;
@@ -830,7 +829,7 @@ fn main() -> ExitCode {
         check_swap_under_load(&mut report, &entry);
         check_latency_mode_switch(&mut report, &entry, &params);
         check_presets(&mut report, &entry, &params, &names);
-        check_level_safety(&mut report, &entry, &params, &names[0]);
+        check_level_safety(&mut report, &entry, &params);
         check_rates_and_blocks(&mut report, &entry, &params, &mut rng);
     }
     if report.failures.is_empty() {
