@@ -11,7 +11,7 @@
 # and saves a screenshot to target/host-tests/editor-in-clap-host.png. The VST3 editor check does
 # the same in the in-repo VST3 host (tests/vst3-host/src/bin/vst3-gui/: the view in the host's X11
 # window, an IPlugFrame that is also the host's IRunLoop, content scale, resizing, open and close
-# cycles), prints `vst3-gui: N passed, N failed` and saves
+# cycles, a preset loaded with a click reaching the host as one group edit and setDirty), prints `vst3-gui: N passed, N failed` and saves
 # target/host-tests/editor-in-vst3-host.png. Exits non-zero if anything fails.
 set -euo pipefail
 
