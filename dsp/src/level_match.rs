@@ -155,15 +155,11 @@ impl LevelMatch {
             self.makeup_db = 0.0;
             return 1.0;
         }
-        if dry >= self.floor && wet >= self.floor {
-            let difference = 10.0 * (wet / dry).log10();
+        if let Some(difference) = self.difference_db(wet, dry) {
             let short_term = corridor_position(difference) - difference;
-            let long_term = if dry_long >= self.floor && wet_long >= self.floor {
-                let long_difference = 10.0 * (wet_long / dry_long).log10();
-                long_difference.clamp(-LONG_TERM_BOUND_DB, LONG_TERM_BOUND_DB) - long_difference
-            } else {
-                0.0
-            };
+            let long_term = self.difference_db(wet_long, dry_long).map_or(0.0, |long| {
+                long.clamp(-LONG_TERM_BOUND_DB, LONG_TERM_BOUND_DB) - long
+            });
             // The larger correction of the two acts.
             let correction = if long_term.abs() > short_term.abs() {
                 long_term
@@ -186,6 +182,12 @@ impl LevelMatch {
         }
     }
 
+    /// How far the level `wet` is over `dry` (both followed energies), in dB; `None` when
+    /// either is under the silence floor.
+    fn difference_db(&self, wet: f32, dry: f32) -> Option<f32> {
+        (dry >= self.floor && wet >= self.floor).then(|| 10.0 * (wet / dry).log10())
+    }
+
     /// Whether a dry hop is too quiet to count: under the silence floor, or more than
     /// [`GATE_DB`] under the dry level followed so far.
     fn gated(&self, dry_energy: f32, followed: f32) -> bool {
@@ -201,8 +203,7 @@ impl LevelMatch {
         }
         let dry = self.dry_played.follow(dry_energy);
         let wet = self.wet_played.follow(finite_or_zero(played_energy));
-        let target = if dry >= self.floor && wet >= self.floor {
-            let played_db = 10.0 * (wet / dry).log10();
+        let target = if let Some(played_db) = self.difference_db(wet, dry) {
             // What the guard and the ceiling took from the aim; outside full correction, only
             // as far as it leaves the played level under the floor.
             let shortfall = self.aim_db - played_db;
