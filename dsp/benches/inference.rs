@@ -9,6 +9,10 @@
 //! channels (features, inference, output mapping). Prints p50/p99/p99.9/max per hop and the
 //! real-time factor: mean time per hop divided by the hop's duration at the model's sample
 //! rate (the share of one core an instance needs).
+//!
+//! Then, as the shared worker runs many instances of one model (`--instances 4,8,16` by
+//! default): each hop stages one frame of each instance, runs the shared network once and
+//! writes every instance's output; it prints the time per hop for all of them and per instance.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -121,11 +125,18 @@ fn main() {
     let mut channels = 2usize;
     let mut hops = 3000usize;
     let mut device = Device::Cpu;
+    let mut instances = vec![4usize, 8, 16];
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--bench" => {}
             "--channels" => channels = args.next().and_then(|v| v.parse().ok()).unwrap_or(2),
+            "--instances" => {
+                instances = args
+                    .next()
+                    .map(|v| v.split(',').filter_map(|n| n.parse().ok()).collect())
+                    .unwrap_or_default()
+            }
             "--hops" => hops = args.next().and_then(|v| v.parse().ok()).unwrap_or(3000),
             "--device" => {
                 device = args
@@ -234,5 +245,77 @@ fn main() {
         });
         println!("  of which the session run on the engine's buffers: {infer_only:.1} us (median)");
         compare_io_binding(runtime, &path, &meta, channels, device);
+        for &n in &instances {
+            shared_batch(&path, &search, device, channels, n, hops / 3);
+        }
     }
+}
+
+/// `n` instances of the model at `path` on one shared network: per hop, stage one frame of
+/// each, run once, finish each (what the shared worker does).
+fn shared_batch(
+    path: &std::path::Path,
+    search: &[PathBuf],
+    device: Device,
+    channels: usize,
+    n: usize,
+    hops: usize,
+) {
+    let mut models = Vec::with_capacity(n);
+    for _ in 0..n {
+        let Ok(mut m) = load_onnx_model(path, device, search) else {
+            return;
+        };
+        let meta = m.metadata().clone();
+        if m.prepare(meta.geometry, meta.sample_rate, channels)
+            .is_err()
+        {
+            return;
+        }
+        models.push(m);
+    }
+    let Some(meta) = models.first().map(|m| m.metadata().clone()) else {
+        return;
+    };
+    let bins = meta.bins();
+    let styles = meta.styles.len();
+    let mut frames: Vec<Box<Frame>> = (0..n)
+        .map(|_| Box::new(Frame::new(channels, bins)))
+        .collect();
+    let mut seed = 0x8765_4321u32;
+    let mut times = Vec::with_capacity(hops);
+    for hop in 0..hops + 50 {
+        for (i, f) in frames.iter_mut().enumerate() {
+            f.seq = hop as u64;
+            for x in f.input.iter_mut() {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let a = (seed >> 8) as f32 / (1u32 << 24) as f32;
+                *x = Complex32::new(a * 10.0, (1.0 - a) * 3.0);
+            }
+            f.controls = Controls::single(i % styles, styles);
+        }
+        let began = Instant::now();
+        for (m, f) in models.iter_mut().zip(&frames) {
+            m.stage(f).expect("stage");
+        }
+        models[0].run_staged().expect("shared run");
+        for (m, f) in models.iter_mut().zip(frames.iter_mut()) {
+            m.finish_staged(f).expect("finish");
+        }
+        if hop >= 50 {
+            times.push(began.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    let hop_us = meta.geometry.hop as f64 / meta.sample_rate as f64 * 1e6;
+    println!(
+        "  shared batch of {n} instances ({} rows): per hop mean {mean:.1} us, p50 {:.1} us, p99 {:.1} us; \
+         per instance {:.1} us, real-time factor {:.4} per instance",
+        n * channels,
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        mean / n as f64,
+        mean / n as f64 / hop_us
+    );
 }

@@ -53,7 +53,7 @@ use crate::overlap_add::OverlapAdd;
 use crate::peak_limiter::{PeakLimiter, PEAK_HEADROOM_DB_MATCHED, PEAK_HEADROOM_DB_UNMATCHED};
 use crate::stats::EngineStats;
 use crate::stft::StftAnalyzer;
-use crate::worker::Worker;
+use crate::worker::{Worker, WorkerPlacement};
 
 pub use crate::latency_mode::MAX_BUDGET_HOPS;
 
@@ -99,6 +99,9 @@ pub struct EngineConfig {
     /// module's "Level safety"). Always on in the plugin; off only to compare a model's raw
     /// output with the training code's reference engine.
     pub level_safety: bool,
+    /// Which thread runs the model: the process-wide shared worker (the default), which
+    /// batches the frames of every engine on the same network, or a thread of the engine's own.
+    pub worker: WorkerPlacement,
 }
 
 impl EngineConfig {
@@ -120,6 +123,7 @@ impl EngineConfig {
             crossfade_hops: 4,
             style_smoothing_seconds: 0.03,
             level_safety: true,
+            worker: WorkerPlacement::Shared,
         }
     }
 
@@ -273,6 +277,7 @@ impl Engine {
             config.budget_hops,
             skip_stale,
             Arc::clone(&stats),
+            config.worker,
         )
         .map_err(EngineError::Thread)?;
         let hop_seconds = geometry.hop as f32 / config.sample_rate;

@@ -1,7 +1,8 @@
 //! Chameleon's real-time core.
 //!
 //! Host audio is analysed by a streaming STFT ([`stft`]), each hop's spectra travel through a
-//! lock-free [`frame_queue`] to a [`worker`] thread that runs a style [`model`], come back, and
+//! lock-free [`frame_queue`] to a worker thread (by default the process-wide
+//! [`inference_pool`], which batches the frames of all engines) that runs a style [`model`], come back, and
 //! are resynthesised by [`overlap_add`], kept near the input's level by [`level_match`] and
 //! from getting louder than it by [`level_guard`] and [`peak_limiter`], and mixed with the latency-aligned dry signal
 //! ([`dry_wet`]). [`engine::Engine`] ties it together and owns the deadline policy. Nothing here
@@ -16,6 +17,7 @@ pub mod frame_queue;
 pub mod generated_phase;
 pub mod geometry;
 pub mod hop_gain;
+pub mod inference_pool;
 pub mod latency_mode;
 pub mod level_follower;
 pub mod level_guard;
@@ -39,3 +41,4 @@ pub use latency_mode::LatencyMode;
 pub use model::{FrameModel, ModelDescription, ModelError, SpectralShapeModel, StyleInfo};
 pub use realfft::num_complex::Complex32;
 pub use stats::{EngineStats, StatsSnapshot};
+pub use worker::WorkerPlacement;

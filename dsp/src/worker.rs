@@ -1,8 +1,10 @@
-//! The worker thread: runs the style model on frames from the audio thread.
+//! The worker side of an engine: runs the style model on frames from the audio thread, either
+//! on a thread of its own ([`WorkerPlacement::Own`]) or on the process-wide shared worker
+//! ([`WorkerPlacement::Shared`], see [`crate::inference_pool`]).
 //!
-//! It sleeps (parks) when there is nothing to do and is woken by the audio thread with
-//! `Thread::unpark`, which takes no lock and allocates nothing; the audio thread only calls it
-//! when the worker has said it is going to sleep. Frames already past their deadline are
+//! A worker thread sleeps (parks) when there is nothing to do and is woken by the audio thread
+//! with `Thread::unpark`, which takes no lock and allocates nothing; the audio thread only calls
+//! it when the worker has said it is going to sleep. Frames already past their deadline are
 //! skipped, so a worker that recovers from a stall catches up at once.
 
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
@@ -14,16 +16,69 @@ use ringbuf::traits::{Consumer, Observer, Producer};
 
 use crate::frame::{Frame, FrameStatus, SILENCE_ENERGY};
 use crate::frame_queue::WorkerEnd;
-use crate::model::FrameModel;
+use crate::inference_pool;
+use crate::model::{BatchKey, FrameModel, ModelError};
 use crate::stats::EngineStats;
 
-/// Longest the worker sleeps before looking for work on its own, in milliseconds.
-const IDLE_WAKE_MS: u64 = 100;
+/// Longest a worker thread sleeps before looking for work on its own, in milliseconds.
+pub(crate) const IDLE_WAKE_MS: u64 = 100;
 
-/// State shared between the engine (audio thread and control side) and the worker.
+/// Which thread runs an engine's model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WorkerPlacement {
+    /// The process-wide shared worker of the model's network: one thread for every engine on
+    /// that network, which runs their frames in one batch (the default). Models that cannot
+    /// batch ([`FrameModel::batch_key`] is `None`) get a thread of their own.
+    #[default]
+    Shared,
+    /// A worker thread of the engine's own.
+    Own,
+}
+
+/// A worker thread's sleep flag and handle: what the audio thread needs to wake it.
+#[derive(Clone)]
+pub(crate) struct Waker {
+    sleeping: Arc<AtomicBool>,
+    thread: Thread,
+}
+
+impl Waker {
+    /// For `thread`, which sleeps through [`Waker::sleep_unless`] with the same `sleeping`.
+    pub(crate) fn new(sleeping: Arc<AtomicBool>, thread: Thread) -> Self {
+        Self { sleeping, thread }
+    }
+
+    /// Wakes the thread if it is asleep. Real-time safe: an atomic load and, only when the
+    /// thread sleeps, a futex wake.
+    pub(crate) fn wake(&self) {
+        fence(Ordering::SeqCst);
+        if self.sleeping.load(Ordering::SeqCst) {
+            self.thread.unpark();
+        }
+    }
+
+    /// Wakes the thread whether or not it said it sleeps (control side only).
+    pub(crate) fn unpark(&self) {
+        self.thread.unpark();
+    }
+}
+
+/// Sleeps the calling worker thread for at most [`IDLE_WAKE_MS`] unless `has_work` says there
+/// is something to do once `sleeping` is set (so a wake between the check and the park is not
+/// lost).
+pub(crate) fn sleep_unless(sleeping: &AtomicBool, has_work: impl FnOnce() -> bool) {
+    sleeping.store(true, Ordering::SeqCst);
+    fence(Ordering::SeqCst);
+    if !has_work() {
+        thread::park_timeout(Duration::from_millis(IDLE_WAKE_MS));
+    }
+    sleeping.store(false, Ordering::SeqCst);
+}
+
+/// State shared between the engine (audio thread and control side) and its worker.
 pub struct WorkerShared {
-    running: AtomicBool,
-    sleeping: AtomicBool,
+    /// Whether the engine still exists; the worker drops its side once this is false.
+    open: AtomicBool,
     /// Newest hop the audio thread has analysed; frames older than this minus the budget are stale.
     pub newest_seq: AtomicU64,
     /// Frames older than this are stale regardless (set on reset).
@@ -39,15 +94,19 @@ pub struct WorkerShared {
     pub stats: Arc<EngineStats>,
 }
 
-/// Handle to the worker thread; dropping it stops and joins the thread.
+/// An engine's handle on its worker; dropping it stops the worker's side of the engine (and
+/// joins the thread, for a thread of its own or the last engine on the shared worker).
 pub struct Worker {
     shared: Arc<WorkerShared>,
-    thread: Thread,
-    handle: Option<JoinHandle<()>>,
+    waker: Waker,
+    own_thread: Option<JoinHandle<()>>,
+    /// The shared worker this engine is on, if any.
+    pool: Option<BatchKey>,
 }
 
 impl Worker {
-    /// Starts the worker with `model` on the worker's end of the frame queue.
+    /// Starts running `model` on the worker's end of the frame queue, on the thread `placement`
+    /// names.
     pub fn spawn(
         model: Box<dyn FrameModel>,
         end: WorkerEnd,
@@ -55,10 +114,10 @@ impl Worker {
         budget_hops: usize,
         skip_stale: bool,
         stats: Arc<EngineStats>,
+        placement: WorkerPlacement,
     ) -> std::io::Result<Self> {
         let shared = Arc::new(WorkerShared {
-            running: AtomicBool::new(true),
-            sleeping: AtomicBool::new(false),
+            open: AtomicBool::new(true),
             newest_seq: AtomicU64::new(0),
             oldest_valid_seq: AtomicU64::new(0),
             budget_hops: budget_hops as u64,
@@ -68,15 +127,32 @@ impl Worker {
             reset_requested: AtomicBool::new(false),
             stats,
         });
-        let loop_shared = Arc::clone(&shared);
-        let handle = thread::Builder::new()
-            .name("chameleon-worker".to_owned())
-            .spawn(move || WorkerLoop::new(model, end, pool_size, loop_shared).run())?;
-        Ok(Self {
-            shared,
-            thread: handle.thread().clone(),
-            handle: Some(handle),
-        })
+        let key = model.batch_key();
+        let client = Client::new(model, end, pool_size, Arc::clone(&shared));
+        match (placement, key) {
+            (WorkerPlacement::Shared, Some(key)) => {
+                let waker = inference_pool::join(client, key)?;
+                Ok(Self {
+                    shared,
+                    waker,
+                    own_thread: None,
+                    pool: Some(key),
+                })
+            }
+            _ => {
+                let sleeping = Arc::new(AtomicBool::new(false));
+                let loop_sleeping = Arc::clone(&sleeping);
+                let handle = thread::Builder::new()
+                    .name("chameleon-worker".to_owned())
+                    .spawn(move || run_own(client, &loop_sleeping))?;
+                Ok(Self {
+                    shared,
+                    waker: Waker::new(sleeping, handle.thread().clone()),
+                    own_thread: Some(handle),
+                    pool: None,
+                })
+            }
+        }
     }
 
     /// Shared state, for the audio thread's stale marks.
@@ -87,10 +163,7 @@ impl Worker {
     /// Wakes the worker if it is asleep. Real-time safe: an atomic load and, only when the
     /// worker sleeps, a futex wake.
     pub fn wake(&self) {
-        fence(Ordering::SeqCst);
-        if self.shared.sleeping.load(Ordering::SeqCst) {
-            self.thread.unpark();
-        }
+        self.waker.wake();
     }
 
     /// Hands the worker a new model (already prepared). The old one is dropped on the worker.
@@ -99,7 +172,7 @@ impl Worker {
             *slot = Some(model);
         }
         self.shared.model_waiting.store(true, Ordering::Release);
-        self.thread.unpark();
+        self.waker.unpark();
     }
 
     /// Asks the worker to reset the model's history before its next frame.
@@ -110,26 +183,45 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        self.shared.running.store(false, Ordering::SeqCst);
-        self.thread.unpark();
-        if let Some(handle) = self.handle.take() {
-            // A model that panicked has already been reported; nothing more to do.
-            let _ = handle.join();
+        self.shared.open.store(false, Ordering::SeqCst);
+        self.waker.unpark();
+        // A model that panicked has already been reported; nothing more to do.
+        if let Some(handle) = self.own_thread.take() {
+            drop(handle.join());
+        }
+        if let Some(key) = self.pool {
+            inference_pool::leave(key);
         }
     }
 }
 
-struct WorkerLoop {
+/// A worker thread of one engine's own.
+fn run_own(mut client: Client, sleeping: &AtomicBool) {
+    while client.is_open() {
+        if !client.gather() {
+            sleep_unless(sleeping, || client.has_work() || !client.is_open());
+            continue;
+        }
+        client.run_alone();
+        client.send_back();
+    }
+}
+
+/// One engine's side of a worker: its model, its end of the frame queue and the frames taken
+/// from it.
+pub(crate) struct Client {
     model: Box<dyn FrameModel>,
     end: WorkerEnd,
     // NOTE: boxed frames come from the engine's pool; the worker only moves the pointers.
     #[allow(clippy::vec_box)]
     batch: Vec<Box<Frame>>,
+    /// Frames of `batch` before this index are done (for [`Client::next_pending`]).
+    cursor: usize,
     generation: u32,
     shared: Arc<WorkerShared>,
 }
 
-impl WorkerLoop {
+impl Client {
     fn new(
         model: Box<dyn FrameModel>,
         end: WorkerEnd,
@@ -140,39 +232,49 @@ impl WorkerLoop {
             model,
             end,
             batch: Vec::with_capacity(pool_size),
+            cursor: 0,
             generation: 0,
             shared,
         }
     }
 
-    fn run(mut self) {
-        while self.shared.running.load(Ordering::SeqCst) {
-            self.take_new_model();
-            if self.shared.reset_requested.swap(false, Ordering::AcqRel) {
-                self.model.reset();
-            }
-            while let Some(frame) = self.end.incoming.try_pop() {
-                self.batch.push(frame);
-            }
-            if self.batch.is_empty() {
-                self.sleep();
-                continue;
-            }
-            self.process_batch();
-            for frame in self.batch.drain(..) {
-                // The ring holds the whole pool, so this cannot fail.
-                let _ = self.end.outgoing.try_push(frame);
-            }
-        }
+    /// Whether the engine still exists.
+    pub(crate) fn is_open(&self) -> bool {
+        self.shared.open.load(Ordering::SeqCst)
     }
 
-    fn sleep(&mut self) {
-        self.shared.sleeping.store(true, Ordering::SeqCst);
-        fence(Ordering::SeqCst);
-        if self.end.incoming.is_empty() && self.shared.running.load(Ordering::SeqCst) {
-            thread::park_timeout(Duration::from_millis(IDLE_WAKE_MS));
+    /// Whether frames, a model or a reset are waiting.
+    pub(crate) fn has_work(&self) -> bool {
+        !self.end.incoming.is_empty() || self.shared.model_waiting.load(Ordering::Acquire)
+    }
+
+    /// The network the model's frames can be batched on.
+    pub(crate) fn batch_key(&self) -> Option<BatchKey> {
+        self.model.batch_key()
+    }
+
+    /// Takes a waiting model and reset, then the frames waiting, marking stale and silent ones.
+    /// Returns whether any frame was taken.
+    pub(crate) fn gather(&mut self) -> bool {
+        self.take_new_model();
+        if self.shared.reset_requested.swap(false, Ordering::AcqRel) {
+            self.model.reset();
         }
-        self.shared.sleeping.store(false, Ordering::SeqCst);
+        while let Some(frame) = self.end.incoming.try_pop() {
+            self.batch.push(frame);
+        }
+        self.cursor = 0;
+        self.mark();
+        !self.batch.is_empty()
+    }
+
+    /// Sends every taken frame back to the engine, in order.
+    pub(crate) fn send_back(&mut self) {
+        for frame in self.batch.drain(..) {
+            // The ring holds the whole pool, so this cannot fail.
+            let _ = self.end.outgoing.try_push(frame);
+        }
+        self.cursor = 0;
     }
 
     fn take_new_model(&mut self) {
@@ -196,8 +298,8 @@ impl WorkerLoop {
         }
     }
 
-    /// Marks stale and silent frames, runs the model on each run of frames that need it.
-    fn process_batch(&mut self) {
+    /// Marks stale and silent frames; the rest wait for the model.
+    fn mark(&mut self) {
         let stats = &self.shared.stats;
         let newest = self.shared.newest_seq.load(Ordering::Acquire);
         let oldest_valid = self.shared.oldest_valid_seq.load(Ordering::Acquire);
@@ -216,50 +318,98 @@ impl WorkerLoop {
                 frame.status = FrameStatus::Pending;
             }
         }
-        let mut start = 0;
-        while start < self.batch.len() {
-            if self.batch[start].status != FrameStatus::Pending {
-                start += 1;
-                continue;
+    }
+
+    /// The oldest frame still waiting for the model, if any.
+    pub(crate) fn next_pending(&mut self) -> Option<usize> {
+        while self.cursor < self.batch.len() {
+            if self.batch[self.cursor].status == FrameStatus::Pending {
+                return Some(self.cursor);
             }
+            self.cursor += 1;
+        }
+        None
+    }
+
+    /// Runs the model on every waiting frame through [`FrameModel::process`], one run of
+    /// consecutive frames at a time.
+    pub(crate) fn run_alone(&mut self) {
+        while let Some(start) = self.next_pending() {
             let mut end = start;
             while end < self.batch.len() && self.batch[end].status == FrameStatus::Pending {
                 end += 1;
             }
-            self.run_model(start, end);
-            start = end;
+            self.run_frames(start, end);
         }
     }
 
-    fn run_model(&mut self, start: usize, end: usize) {
-        let stats = Arc::clone(&self.shared.stats);
+    /// Runs frames `start..end` through [`FrameModel::process`].
+    pub(crate) fn run_frames(&mut self, start: usize, end: usize) {
         let frames = &mut self.batch[start..end];
         let began = Instant::now();
         // A panicking model must not take the worker (and with it all processing) down.
         let model = &mut self.model;
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.process(frames)))
-                .unwrap_or_else(|_| Err("the style model panicked".into()));
+        let result = guarded(|| model.process(frames), "the style model panicked");
         let per_frame = began.elapsed().as_nanos() as u64 / frames.len() as u64;
+        for i in start..end {
+            self.settle(i, &result, per_frame);
+        }
+    }
+
+    /// Stages frame `i` for a shared run; a failure fails the frame at once.
+    pub(crate) fn stage(&mut self, i: usize) -> bool {
+        let model = &mut self.model;
+        let frame = &self.batch[i];
+        let result = guarded(|| model.stage(frame), "the style model panicked");
+        let staged = result.is_ok();
+        if !staged {
+            self.settle(i, &result, 0);
+        }
+        staged
+    }
+
+    /// Runs the shared network this client's model is on, for every staged frame.
+    pub(crate) fn run_staged(&mut self) -> Result<(), ModelError> {
+        let model = &mut self.model;
+        guarded(|| model.run_staged(), "the style model panicked")
+    }
+
+    /// Writes frame `i`'s output from a shared run that gave `run`, taking `per_frame` ns.
+    pub(crate) fn finish(&mut self, i: usize, run: &Result<(), ModelError>, per_frame: u64) {
+        let result = match run {
+            Ok(()) => {
+                let model = &mut self.model;
+                let frame = &mut self.batch[i];
+                guarded(|| model.finish_staged(frame), "the style model panicked")
+            }
+            Err(e) => Err(e.clone()),
+        };
+        self.settle(i, &result, per_frame);
+    }
+
+    /// Records frame `i`'s result.
+    fn settle(&mut self, i: usize, result: &Result<(), ModelError>, per_frame: u64) {
+        let stats = &self.shared.stats;
+        let frame = &mut self.batch[i];
         match result {
             Ok(()) => {
-                for frame in frames.iter_mut() {
-                    frame.inference_ns = per_frame;
-                    stats.record_inference(per_frame);
-                    frame.status = sanitise_output(frame, &stats);
-                }
+                frame.inference_ns = per_frame;
+                stats.record_inference(per_frame);
+                frame.status = sanitise_output(frame, stats);
             }
             Err(error) => {
                 stats.set_error(format!("style model failed: {error}"));
-                for frame in frames.iter_mut() {
-                    frame.status = FrameStatus::Failed;
-                }
-                stats
-                    .failed_frames
-                    .fetch_add(frames.len() as u64, Ordering::Relaxed);
+                frame.status = FrameStatus::Failed;
+                stats.failed_frames.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
+}
+
+/// Runs `f`, turning a panic into an error.
+fn guarded(f: impl FnOnce() -> Result<(), ModelError>, panicked: &str) -> Result<(), ModelError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(ModelError::from(panicked)))
 }
 
 /// Checks a model's output: non-finite output fails the frame. Levels are the engine's

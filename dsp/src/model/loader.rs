@@ -39,6 +39,9 @@
 //! 5. a session can be created on the chosen [`Device`];
 //! 6. its input and output tensors match the metadata.
 //!
+//! Steps 5 and 6 run once per process for the same bytes and device: later loads share the
+//! first session ([`crate::model::onnx::network`]).
+//!
 //! Steps 1–3 need no ONNX Runtime, so [`inspect_model`] works without it.
 
 use std::fmt;
@@ -47,6 +50,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::metadata::{MetadataError, ModelMetadata};
 use crate::model::onnx::io::check_io;
+use crate::model::onnx::network::shared_network;
 use crate::model::onnx::proto::read_model_summary;
 use crate::model::onnx::session::create_session;
 use crate::model::onnx::{Device, OnnxModel};
@@ -212,9 +216,14 @@ pub fn load_onnx_model_from_bytes(
 ) -> Result<OnnxModel, LoadError> {
     let meta = inspect_model(bytes)?;
     let runtime = ensure_runtime(runtime_search).map_err(LoadError::Runtime)?;
-    let (session, provider) = create_session(runtime, bytes, device).map_err(LoadError::Session)?;
-    let layout = check_io(&session, &meta).map_err(LoadError::Tensors)?;
-    Ok(OnnxModel::new(session, meta, provider, layout))
+    // Every model of these bytes on this device shares one session (and one copy of the weights).
+    let network = shared_network::<LoadError>(bytes, device, || {
+        let (session, provider) =
+            create_session(runtime, bytes, device).map_err(LoadError::Session)?;
+        let layout = check_io(&session, &meta).map_err(LoadError::Tensors)?;
+        Ok((session, provider, layout))
+    })?;
+    Ok(OnnxModel::new(network, meta))
 }
 
 /// Loads the model at `path` as a boxed [`FrameModel`] for the engine (see [`load_onnx_model`]).

@@ -67,4 +67,42 @@ pub trait FrameModel: Send {
 
     /// Forgets any history (causal context, recurrent state), as after a transport jump.
     fn reset(&mut self) {}
+
+    /// The network this model's frames can share one inference run with, if any: models that
+    /// return the same key run on one network (one set of weights), and the shared worker
+    /// ([`crate::inference_pool`]) batches their frames through
+    /// [`stage`](FrameModel::stage), [`run_staged`](FrameModel::run_staged) and
+    /// [`finish_staged`](FrameModel::finish_staged). `None` (the default): frames go through
+    /// [`process`](FrameModel::process) only.
+    fn batch_key(&self) -> Option<BatchKey> {
+        None
+    }
+
+    /// Adds `frame`'s inputs to the next run of the shared network (after this model's own
+    /// history advances as in `process`). Only called when [`batch_key`](FrameModel::batch_key)
+    /// is `Some`, one frame per model per run.
+    fn stage(&mut self, _frame: &Frame) -> Result<(), ModelError> {
+        Err(ModelError::from(
+            "this model does not run in shared batches",
+        ))
+    }
+
+    /// Runs the shared network once on every frame staged since the last run, by any model of
+    /// the same key. Called on one model of the group.
+    fn run_staged(&mut self) -> Result<(), ModelError> {
+        Err(ModelError::from(
+            "this model does not run in shared batches",
+        ))
+    }
+
+    /// Writes `frame`'s output (the frame staged last by this model) from the last run.
+    fn finish_staged(&mut self, _frame: &mut Frame) -> Result<(), ModelError> {
+        Err(ModelError::from(
+            "this model does not run in shared batches",
+        ))
+    }
 }
+
+/// Identity of a network shared by several models (see [`FrameModel::batch_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BatchKey(pub usize);

@@ -1,11 +1,9 @@
 //! [`OnnxModel`]: a model of format version 1 or 2 run through ONNX Runtime on the worker
 //! thread.
 
-use std::borrow::Cow;
 use std::f32::consts::TAU;
+use std::sync::Arc;
 
-use ort::session::{Session, SessionInputValue};
-use ort::value::TensorRef;
 use realfft::num_complex::Complex32;
 
 use crate::frame::Frame;
@@ -13,8 +11,8 @@ use crate::generated_phase::PhaseGenerator;
 use crate::geometry::StftGeometry;
 use crate::model::metadata::{ModelMetadata, OutputKind, PhaseKind};
 use crate::model::onnx::bin_map::BinMap;
-use crate::model::onnx::io::{IoLayout, INPUT_FEATURES, INPUT_STATE, INPUT_STYLE, OUTPUT_STATE};
-use crate::model::{FrameModel, ModelDescription, ModelError};
+use crate::model::onnx::network::{run_session, RunIo, SharedNetwork};
+use crate::model::{BatchKey, FrameModel, ModelDescription, ModelError};
 
 /// Inference runs made in [`FrameModel::prepare`] before the model goes live, so the first real
 /// hop does not pay for lazy allocation and kernel selection.
@@ -27,11 +25,13 @@ const MIN_MAGNITUDE: f32 = 1e-12;
 const MAX_MAPPED_GAIN: f32 = 1e4;
 
 /// A style model running in an ONNX Runtime session.
+///
+/// Models loaded from the same bytes on the same device share one session
+/// ([`SharedNetwork`]); each keeps its own history, recurrent state and buffers.
 pub struct OnnxModel {
-    session: Session,
+    network: Arc<SharedNetwork>,
     meta: ModelMetadata,
     description: ModelDescription,
-    layout: IoLayout,
     state: Option<Prepared>,
 }
 
@@ -57,6 +57,10 @@ struct Prepared {
     style: Vec<f32>,
     /// `[phases, channels, state_size]`.
     recurrent: Vec<f32>,
+    /// `[channels, state_size]`: the state a run returns, before it goes back to its phase.
+    state_out: Vec<f32>,
+    /// The first row and the run of the frame staged for a shared run.
+    staged: Option<(usize, u64)>,
     /// `[channels, model_bins]`: this hop's input magnitudes on the model axis.
     model_mag: Vec<f32>,
     /// `[channels, model_bins]`: the primary output (`mask` or `magnitude`).
@@ -78,19 +82,14 @@ struct Prepared {
 }
 
 impl OnnxModel {
-    /// Wraps a session whose tensors were checked against `meta` (see [`super::io::check_io`]).
-    pub(crate) fn new(
-        session: Session,
-        meta: ModelMetadata,
-        provider: &str,
-        layout: IoLayout,
-    ) -> Self {
-        let description = meta.description(provider);
+    /// Runs on `network`, whose tensors were checked against `meta` (see
+    /// [`super::io::check_io`]).
+    pub(crate) fn new(network: Arc<SharedNetwork>, meta: ModelMetadata) -> Self {
+        let description = meta.description(network.provider);
         Self {
-            session,
+            network,
             meta,
             description,
-            layout,
             state: None,
         }
     }
@@ -106,7 +105,7 @@ impl OnnxModel {
         let Some(p) = self.state.as_mut() else {
             return Err(ModelError::from("the model was not prepared"));
         };
-        infer(&mut self.session, &self.meta, p)
+        infer(&self.network, &self.meta, p)
     }
 }
 
@@ -152,12 +151,12 @@ fn phases(model: StftGeometry, engine: StftGeometry) -> Result<usize, ModelError
     Ok(model_hop / engine_hop)
 }
 
-fn ort_error(e: ort::Error) -> ModelError {
-    ModelError(format!("ONNX Runtime: {e}"))
-}
-
-/// Runs the session on `p`'s inputs and copies the outputs into `p`.
-fn infer(session: &mut Session, meta: &ModelMetadata, p: &mut Prepared) -> Result<(), ModelError> {
+/// Runs the network on `p`'s inputs (its current phase) and copies the outputs into `p`.
+fn infer(
+    network: &SharedNetwork,
+    meta: &ModelMetadata,
+    p: &mut Prepared,
+) -> Result<(), ModelError> {
     let bins = p.map.model_bins();
     let ctx = meta.context_frames;
     let styles = meta.styles.len();
@@ -169,59 +168,27 @@ fn infer(session: &mut Session, meta: &ModelMetadata, p: &mut Prepared) -> Resul
     };
     let features_base = p.phase * p.channels * ctx * bins;
     let state_base = p.phase * p.channels * state;
+    let mut guard = network.lock();
     for g in 0..groups {
         let rows = g * batch..(g + 1) * batch;
-        let features = TensorRef::from_array_view((
-            [batch, ctx, bins],
-            &p.features
-                [features_base + rows.start * ctx * bins..features_base + rows.end * ctx * bins],
-        ))
-        .map_err(ort_error)?;
-        let style = TensorRef::from_array_view((
-            [batch, styles],
-            &p.style[rows.start * styles..rows.end * styles],
-        ))
-        .map_err(ort_error)?;
-        let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = vec![
-            (Cow::Borrowed(INPUT_FEATURES), features.into()),
-            (Cow::Borrowed(INPUT_STYLE), style.into()),
-        ];
-        if state > 0 {
-            let s = TensorRef::from_array_view((
-                [batch, state],
-                &p.recurrent[state_base + rows.start * state..state_base + rows.end * state],
-            ))
-            .map_err(ort_error)?;
-            inputs.push((Cow::Borrowed(INPUT_STATE), s.into()));
-        }
-        let outputs = session.run(inputs).map_err(ort_error)?;
-        let copy =
-            |name: &str, width: usize, base: usize, dest: &mut [f32]| -> Result<(), ModelError> {
-                let value = outputs
-                    .get(name)
-                    .ok_or_else(|| ModelError(format!("the model returned no `{name}`")))?;
-                let (shape, data) = value.try_extract_tensor::<f32>().map_err(ort_error)?;
-                if shape.len() != 2 || shape[0] != batch as i64 || shape[1] != width as i64 {
-                    return Err(ModelError(format!(
-                        "`{name}` came back with shape {:?}, expected [{batch}, {width}]",
-                        &shape[..]
-                    )));
-                }
-                dest[base + rows.start * width..base + rows.end * width].copy_from_slice(data);
-                Ok(())
-            };
-        match meta.output {
-            OutputKind::Mask => copy("mask", bins, 0, &mut p.primary)?,
-            OutputKind::Magnitude => copy("magnitude", bins, 0, &mut p.primary)?,
-            OutputKind::MaskNoise => {
-                copy("mask", bins, 0, &mut p.primary)?;
-                copy("noise", bins, 0, &mut p.noise)?;
-            }
-        }
-        if state > 0 {
-            copy(OUTPUT_STATE, state, state_base, &mut p.recurrent)?;
-        }
+        run_session(
+            &mut guard.session,
+            meta,
+            bins,
+            RunIo {
+                batch,
+                features: &p.features[features_base + rows.start * ctx * bins
+                    ..features_base + rows.end * ctx * bins],
+                style: &p.style[rows.start * styles..rows.end * styles],
+                state: &p.recurrent[state_base + rows.start * state..state_base + rows.end * state],
+                primary: &mut p.primary[rows.start * bins..rows.end * bins],
+                noise: &mut p.noise[rows.start * bins..rows.end * bins],
+                state_out: &mut p.state_out[rows.start * state..rows.end * state],
+            },
+        )?;
     }
+    drop(guard);
+    p.recurrent[state_base..state_base + p.channels * state].copy_from_slice(&p.state_out);
     Ok(())
 }
 
@@ -239,7 +206,7 @@ impl FrameModel for OnnxModel {
         if channels == 0 {
             return Err(ModelError::from("the engine has no channels"));
         }
-        let per_channel = match self.layout.fixed_batch {
+        let per_channel = match self.network.layout.fixed_batch {
             None => false,
             Some(b) if b == channels => false,
             Some(1) => true,
@@ -267,6 +234,8 @@ impl FrameModel for OnnxModel {
             features: vec![0.0; phases * channels * meta.context_frames * mb],
             style: vec![0.0; channels * meta.styles.len()],
             recurrent: vec![0.0; phases * channels * meta.state_size],
+            state_out: vec![0.0; channels * meta.state_size],
+            staged: None,
             model_mag: vec![0.0; channels * mb],
             primary: vec![0.0; channels * mb],
             noise: vec![0.0; channels * mb],
@@ -288,7 +257,7 @@ impl FrameModel for OnnxModel {
             }
         }
         for _ in 0..WARMUP_RUNS {
-            infer(&mut self.session, meta, &mut prepared)?;
+            infer(&self.network, meta, &mut prepared)?;
         }
         prepared.reset(meta);
         self.state = Some(prepared);
@@ -301,14 +270,10 @@ impl FrameModel for OnnxModel {
         };
         let meta = &self.meta;
         for frame in frames.iter_mut() {
-            if frame.channels != p.channels || frame.bins != p.map.engine_bins() {
-                return Err(ModelError::from(
-                    "frame size does not match the prepared geometry",
-                ));
-            }
+            check_frame(p, frame)?;
             p.phase = (frame.seq % p.phases as u64) as usize;
             load_inputs(meta, p, frame);
-            infer(&mut self.session, meta, p)?;
+            infer(&self.network, meta, p)?;
             write_outputs(meta, p, frame);
         }
         Ok(())
@@ -319,6 +284,81 @@ impl FrameModel for OnnxModel {
             p.reset(&self.meta);
         }
     }
+
+    /// Models on one network batch together, unless the network's batch axis is fixed.
+    fn batch_key(&self) -> Option<BatchKey> {
+        let batches = self.network.layout.fixed_batch.is_none()
+            && self.state.as_ref().is_some_and(|p| !p.per_channel);
+        batches.then_some(BatchKey(Arc::as_ptr(&self.network) as usize))
+    }
+
+    fn stage(&mut self, frame: &Frame) -> Result<(), ModelError> {
+        let Some(p) = self.state.as_mut() else {
+            return Err(ModelError::from("the model was not prepared"));
+        };
+        check_frame(p, frame)?;
+        let meta = &self.meta;
+        p.phase = (frame.seq % p.phases as u64) as usize;
+        load_inputs(meta, p, frame);
+        let rows = p.channels;
+        let features = rows * meta.context_frames * p.map.model_bins();
+        let state = rows * meta.state_size;
+        let features_base = p.phase * features;
+        let state_base = p.phase * state;
+        let mut guard = self.network.lock();
+        p.staged = Some(guard.staged.push(
+            rows,
+            &p.features[features_base..features_base + features],
+            &p.style,
+            &p.recurrent[state_base..state_base + state],
+        ));
+        Ok(())
+    }
+
+    fn run_staged(&mut self) -> Result<(), ModelError> {
+        let Some(p) = self.state.as_ref() else {
+            return Err(ModelError::from("the model was not prepared"));
+        };
+        self.network.run_staged(&self.meta, p.map.model_bins())
+    }
+
+    fn finish_staged(&mut self, frame: &mut Frame) -> Result<(), ModelError> {
+        let Some(p) = self.state.as_mut() else {
+            return Err(ModelError::from("the model was not prepared"));
+        };
+        let Some((first, run)) = p.staged.take() else {
+            return Err(ModelError::from("no frame of this model was staged"));
+        };
+        let meta = &self.meta;
+        let bins = p.map.model_bins();
+        let state = meta.state_size;
+        let rows = first..first + p.channels;
+        {
+            let guard = self.network.lock();
+            let staged = &guard.staged;
+            if staged.run != run || !staged.done || !staged.ok {
+                return Err(ModelError::from("the shared run did not complete"));
+            }
+            p.primary
+                .copy_from_slice(&staged.primary[rows.start * bins..rows.end * bins]);
+            p.noise
+                .copy_from_slice(&staged.noise[rows.start * bins..rows.end * bins]);
+            let state_base = p.phase * p.channels * state;
+            p.recurrent[state_base..state_base + p.channels * state]
+                .copy_from_slice(&staged.state_out[rows.start * state..rows.end * state]);
+        }
+        write_outputs(meta, p, frame);
+        Ok(())
+    }
+}
+
+fn check_frame(p: &Prepared, frame: &Frame) -> Result<(), ModelError> {
+    if frame.channels != p.channels || frame.bins != p.map.engine_bins() {
+        return Err(ModelError::from(
+            "frame size does not match the prepared geometry",
+        ));
+    }
+    Ok(())
 }
 
 /// Shifts the feature history by one frame, appends this frame's features and sets the style
