@@ -9,7 +9,7 @@
 
 use std::hint::black_box;
 
-use chameleon::editor::feed::LiveFeed;
+use chameleon::live_feed::LiveFeed;
 use criterion::{criterion_group, criterion_main, Criterion};
 
 #[path = "../tests/common/feed_rig.rs"]

@@ -17,6 +17,7 @@ pub mod dry_delay;
 pub mod editor;
 pub mod engine_builder;
 pub mod fault_hook;
+pub mod live_feed;
 pub mod loader;
 pub mod model_choice;
 pub mod model_source;

@@ -85,7 +85,7 @@ pub struct EngineStatus {
     /// Whether the host runs the plugin offline (rendering faster than real time).
     pub offline: AtomicBool,
     /// The live view's input and output signal, written only while the editor is open.
-    pub live: crate::editor::feed::LiveFeed,
+    pub live: crate::live_feed::LiveFeed,
 }
 
 impl Default for EngineStatus {

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use chameleon::editor::feed::LiveFeed;
+use chameleon::live_feed::LiveFeed;
 
 #[path = "common/feed_rig.rs"]
 mod feed_rig;

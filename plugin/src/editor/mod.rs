@@ -3,13 +3,12 @@
 //! One screen, in cards: the A/B morph, the XY pad, the output stage, the live view and the
 //! engine status with the model picker. Controls edit host parameters through gestures
 //! ([`widgets`]), so automation and the editor always agree. The live view reads the
-//! [`feed::LiveFeed`] rings; the status reads [`EngineStatus`]. Neither takes a lock the audio
+//! [`crate::live_feed::LiveFeed`] rings; the status reads [`EngineStatus`]. Neither takes a lock the audio
 //! thread could hold.
 //!
 //! [`EditorView`] draws into any [`egui::Ui`] with any [`GuiContext`], so the headless tests
 //! drive the same code the plugin window runs.
 
-pub mod feed;
 pub mod level_meter;
 pub mod model_picker;
 pub mod persisted_size;

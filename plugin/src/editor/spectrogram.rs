@@ -6,9 +6,9 @@ use egui::{
     Ui, Vec2,
 };
 
-use super::feed::LiveFeed;
 use super::spectrum::{Analyser, BINS, FLOOR_DB};
 use super::theme;
+use crate::live_feed::LiveFeed;
 
 /// Columns (time steps) of history in each spectrogram: about 4 s at 60 frames per second.
 pub const HISTORY: usize = 240;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex32;
 use realfft::{RealFftPlanner, RealToComplex};
 
-use super::feed::SampleRing;
+use crate::live_feed::SampleRing;
 
 /// FFT size of the live view, in samples.
 pub const FFT_SIZE: usize = 4096;
