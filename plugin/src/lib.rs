@@ -26,6 +26,7 @@ pub mod plugin_path;
 pub mod presets;
 pub mod render;
 pub mod state_change;
+pub mod stats_report;
 pub mod status;
 pub mod style_names;
 pub mod vst3_preset;
@@ -266,7 +267,11 @@ impl Plugin for Chameleon {
         ProcessStatus::Normal
     }
 
-    fn deactivate(&mut self) {}
+    fn deactivate(&mut self) {
+        if let Some(stats) = self.status.stats() {
+            stats_report::append(&stats.snapshot());
+        }
+    }
 }
 
 impl ClapPlugin for Chameleon {

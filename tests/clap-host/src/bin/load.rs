@@ -10,16 +10,22 @@
 //! One host thread plays the part of a DAW's audio thread (SCHED_FIFO priority 70 while it
 //! processes, when allowed; `--no-rt-priority` keeps the normal policy): every block period (64 samples at
 //! 48 kHz, 1.333 ms, by default) it wakes at the period's start on an absolute clock and calls
-//! `process` on every instance in turn, as a DAW does for plugins on one audio thread. Each
-//! instance runs its own worker thread for inference (the plugin's design), so inference of all
-//! instances competes for the machine's cores while the host thread keeps the pace.
+//! `process` on every instance in turn, as a DAW does for plugins on one audio thread. The
+//! instances' inference runs on the plugin's shared worker thread (one per model file, batching
+//! every instance's frames), which competes for the machine's cores while the host thread keeps
+//! the pace.
 //!
-//! Misses are counted two ways, because the plugin does not expose its own miss counter to a
-//! host:
+//! Misses are counted three ways:
+//!
+//! - **engine misses**: the plugin's own counters, which each instance appends to the file
+//!   `CHAMELEON_STATS_FILE` names when it is deactivated (`plugin/src/stats_report.rs`; this
+//!   benchmark sets the variable to a file of its own): frames that were not back from the
+//!   worker by their deadline, or came back skipped as stale, each played dry. Reported as a
+//!   count and per minute;
 //!
 //! - **host overruns**: blocks whose `process` call for that instance returned after the
 //!   block's deadline (the end of its period); a real host would glitch there;
-//! - **engine misses**: the output is compared with an offline render of the same input (CLAP
+//! - **blocks differing**: the output is compared with an offline render of the same input (CLAP
 //!   render mode `offline`, where the plugin waits for every frame). In real-time mode the plugin
 //!   never waits: a frame that is not back from the worker in time is played dry and the wet
 //!   signal fades back in, so a late frame makes the output differ. The first differing block
@@ -433,6 +439,8 @@ struct RunResult {
     instances: usize,
     voices: Vec<VoiceResult>,
     cpu_cores: f64,
+    /// Seconds of audio played.
+    seconds: f64,
     cycle_overruns: u64,
     max_wake_late_us: f64,
     p99_wake_late_us: f64,
@@ -451,12 +459,41 @@ struct VoiceResult {
     non_finite: u64,
     max_step: f32,
     latency: Option<u32>,
+    /// Frames the engine missed (late or skipped), from the plugin's counters.
+    engine_misses: Option<u64>,
+}
+
+/// Where the instances append their counters (see `plugin/src/stats_report.rs`).
+const STATS_FILE_ENV: &str = "CHAMELEON_STATS_FILE";
+
+/// Takes the counter lines the instances appended since the last call, oldest first, and
+/// returns the misses (late plus skipped frames) of each.
+fn take_engine_misses() -> Vec<u64> {
+    let Some(path) = std::env::var_os(STATS_FILE_ENV) else {
+        return Vec::new();
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let _ = std::fs::remove_file(&path);
+    let field = |line: &str, key: &str| -> u64 {
+        line.split_whitespace()
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0)
+    };
+    text.lines()
+        .map(|l| field(l, "missed") + field(l, "skipped"))
+        .collect()
 }
 
 impl RunResult {
     fn clean(&self) -> bool {
         self.voices.iter().all(|v| {
-            v.overruns == 0 && v.degraded_blocks == 0 && v.errors == 0 && v.non_finite == 0
+            v.overruns == 0
+                && v.degraded_blocks == 0
+                && v.engine_misses.unwrap_or(0) == 0
+                && v.errors == 0
+                && v.non_finite == 0
         })
     }
 }
@@ -475,6 +512,8 @@ fn run_realtime(
         .map(|r| r.iter().flatten().fold(0.0f32, |p, x| p.max(x.abs())))
         .unwrap_or(1.0);
     let tolerance = 1e-3 * peak.max(1e-6);
+    // Counters of earlier runs (the offline reference) are not this run's.
+    take_engine_misses();
     let mut voices = (0..n)
         .map(|_| {
             Voice::new(
@@ -550,8 +589,15 @@ fn run_realtime(
             non_finite: voice.non_finite,
             max_step: voice.max_step,
             latency: voice.latency,
+            engine_misses: None,
         });
         voice.shut_down();
+    }
+    let misses = take_engine_misses();
+    if misses.len() == results.len() {
+        for (r, m) in results.iter_mut().zip(misses) {
+            r.engine_misses = Some(m);
+        }
     }
     wake_late.sort_unstable();
     Ok(RunResult {
@@ -559,6 +605,7 @@ fn run_realtime(
         instances: n,
         voices: results,
         cpu_cores: cpu / wall,
+        seconds: (blocks * o.block) as f64 / o.rate,
         cycle_overruns,
         max_wake_late_us: wake_late.last().copied().unwrap_or(0) as f64 / 1e3,
         p99_wake_late_us: quantile(&wake_late, 0.99) as f64 / 1e3,
@@ -588,18 +635,22 @@ fn print_run(r: &RunResult, silent: Option<&RunResult>) {
         },
     );
     println!(
-        "| instance | p50 | p99 | p99.9 | max | host overruns | first engine miss | \
-         blocks differing | errors | non-finite | latency |"
+        "| instance | p50 | p99 | p99.9 | max | host overruns | engine misses (per minute) | \
+         first block differing | blocks differing | errors | non-finite | latency |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (i, v) in r.voices.iter().enumerate() {
         println!(
-            "| {i} | {:.2} % | {:.2} % | {:.2} % | {:.2} % | {} | {} | {} | {} | {} | {} |",
+            "| {i} | {:.2} % | {:.2} % | {:.2} % | {:.2} % | {} | {} | {} | {} | {} | {} | {} |",
             v.p50,
             v.p99,
             v.p999,
             v.max,
             v.overruns,
+            v.engine_misses.map_or("?".to_owned(), |m| format!(
+                "{m} ({:.1})",
+                m as f64 * 60.0 / r.seconds.max(1e-9)
+            )),
             v.first_miss_s
                 .map_or("none".to_owned(), |t| format!("at {t:.2} s")),
             v.degraded_blocks,
@@ -661,7 +712,8 @@ fn verify(entry: &PluginEntry, o: &Options) -> Result<bool, String> {
             );
         }
         println!(
-            "      instance {i}: first engine miss {}; {} blocks differ from the offline render",
+            "      instance {i}: {} engine misses; first block differing {}; {} blocks differ from the offline render",
+            v.engine_misses.map_or("?".to_owned(), |m| m.to_string()),
             v.first_miss_s
                 .map_or("none".to_owned(), |t| format!("at {t:.2} s")),
             v.degraded_blocks
@@ -790,6 +842,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if std::env::var_os(STATS_FILE_ENV).is_none() {
+        let path =
+            std::env::temp_dir().join(format!("chameleon-load-{}.stats", std::process::id()));
+        // NOTE: set before the plugin loads or any other thread starts, so nothing reads the
+        // environment concurrently.
+        std::env::set_var(STATS_FILE_ENV, path);
+    }
     // SAFETY: loading a plugin library runs its initialisers; this is the plugin under test.
     let entry = match unsafe { PluginEntry::load(&o.plugin) } {
         Ok(entry) => entry,
