@@ -243,7 +243,7 @@ impl PoolLoop {
                 for &(c, i) in members {
                     // Frames that failed to stage are settled already (and no longer pending).
                     if self.clients[c].next_pending() == Some(i) {
-                        self.clients[c].finish(i, &result, per_frame);
+                        self.clients[c].finish(i, &result, per_frame, staged as u32);
                     }
                 }
                 SHARED_RUNS.fetch_add(1, Ordering::Relaxed);

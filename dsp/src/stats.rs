@@ -33,6 +33,9 @@ pub struct EngineStats {
     pub max_inference_ns: AtomicU64,
     /// Smoothed model time per frame, in microseconds.
     pub mean_inference_us: AtomicF32,
+    /// Frames (one per engine) in the inference run that processed this engine's latest frame:
+    /// 1 when it ran alone, more when the shared worker batched it with other engines' frames.
+    pub batch_frames: AtomicU32,
     /// Models swapped in so far (0 for the first).
     pub model_generation: AtomicU32,
     /// Peak absolute input level over the last hop (linear).
@@ -87,6 +90,7 @@ impl EngineStats {
             skipped_frames: self.skipped_frames.load(Ordering::Relaxed),
             mean_inference_us: self.mean_inference_us.load(Ordering::Relaxed),
             max_inference_ns: self.max_inference_ns.load(Ordering::Relaxed),
+            batch_frames: self.batch_frames.load(Ordering::Relaxed),
         }
     }
 }
@@ -112,4 +116,6 @@ pub struct StatsSnapshot {
     pub mean_inference_us: f32,
     /// See [`EngineStats::max_inference_ns`], in nanoseconds.
     pub max_inference_ns: u64,
+    /// See [`EngineStats::batch_frames`].
+    pub batch_frames: u32,
 }

@@ -352,7 +352,7 @@ impl Client {
         let result = guarded(|| model.process(frames), "the style model panicked");
         let per_frame = began.elapsed().as_nanos() as u64 / frames.len() as u64;
         for i in start..end {
-            self.settle(i, &result, per_frame);
+            self.settle(i, &result, per_frame, 1);
         }
     }
 
@@ -363,7 +363,7 @@ impl Client {
         let result = guarded(|| model.stage(frame), "the style model panicked");
         let staged = result.is_ok();
         if !staged {
-            self.settle(i, &result, 0);
+            self.settle(i, &result, 0, 1);
         }
         staged
     }
@@ -374,8 +374,15 @@ impl Client {
         guarded(|| model.run_staged(), "the style model panicked")
     }
 
-    /// Writes frame `i`'s output from a shared run that gave `run`, taking `per_frame` ns.
-    pub(crate) fn finish(&mut self, i: usize, run: &Result<(), ModelError>, per_frame: u64) {
+    /// Writes frame `i`'s output from a shared run of `batch` frames that gave `run`, taking
+    /// `per_frame` ns a frame.
+    pub(crate) fn finish(
+        &mut self,
+        i: usize,
+        run: &Result<(), ModelError>,
+        per_frame: u64,
+        batch: u32,
+    ) {
         let result = match run {
             Ok(()) => {
                 let model = &mut self.model;
@@ -384,17 +391,18 @@ impl Client {
             }
             Err(e) => Err(e.clone()),
         };
-        self.settle(i, &result, per_frame);
+        self.settle(i, &result, per_frame, batch);
     }
 
-    /// Records frame `i`'s result.
-    fn settle(&mut self, i: usize, result: &Result<(), ModelError>, per_frame: u64) {
+    /// Records frame `i`'s result, from a run of `batch` frames taking `per_frame` ns a frame.
+    fn settle(&mut self, i: usize, result: &Result<(), ModelError>, per_frame: u64, batch: u32) {
         let stats = &self.shared.stats;
         let frame = &mut self.batch[i];
         match result {
             Ok(()) => {
                 frame.inference_ns = per_frame;
                 stats.record_inference(per_frame);
+                stats.batch_frames.store(batch, Ordering::Relaxed);
                 frame.status = sanitise_output(frame, stats);
             }
             Err(error) => {

@@ -214,6 +214,19 @@ fn engines_on_the_shared_worker_play_what_engines_on_their_own_play() {
             assert!(stats.processed_frames > 30);
         }
     }
+    for e in &own {
+        assert_eq!(
+            e.stats().snapshot().batch_frames,
+            1,
+            "a thread of its own runs alone"
+        );
+    }
+    let largest_batch = shared
+        .iter()
+        .map(|e| e.stats().snapshot().batch_frames)
+        .max()
+        .unwrap_or(0);
+    assert!((1..=voices as u32).contains(&largest_batch));
     let after = inference_pool::snapshot();
     assert!(
         after.shared_frames + after.single_frames

@@ -67,6 +67,31 @@ pub fn model_text(info: &EngineInfo) -> String {
     }
 }
 
+/// The inference line: time per frame, and how many instances shared the run (the shared
+/// worker batches the frames of every instance playing the same model file). `snapshot` is
+/// `None` while no engine runs; `hop_ms` is the hop in milliseconds.
+pub fn inference_text(snapshot: Option<&StatsSnapshot>, hop_ms: f32) -> String {
+    let Some(s) = snapshot else {
+        return "no engine running".to_owned();
+    };
+    if s.processed_frames == 0 {
+        return format!("waiting for audio (hop {hop_ms:.1} ms)");
+    }
+    let shared = match s.batch_frames {
+        0 | 1 => String::new(),
+        n => format!(
+            ", batched with {} other instance{}",
+            n - 1,
+            if n == 2 { "" } else { "s" }
+        ),
+    };
+    format!(
+        "{:.0} µs per frame, max {:.0} µs (hop {hop_ms:.1} ms){shared}",
+        s.mean_inference_us,
+        s.max_inference_ns as f32 / 1000.0
+    )
+}
+
 /// Every problem worth showing, in plain words with what to do about it.
 pub fn problems(info: &EngineInfo, worker_error: Option<String>) -> Vec<String> {
     let mut out = Vec::new();
@@ -136,17 +161,7 @@ pub fn show(ui: &mut Ui, status: &EngineStatus, baseline: &mut CounterBaseline) 
             } else {
                 0.0
             };
-            let inference = if stats.is_none() {
-                "no engine running".to_owned()
-            } else if snapshot.processed_frames == 0 {
-                format!("waiting for audio (hop {hop_ms:.1} ms)")
-            } else {
-                format!(
-                    "{:.0} µs per frame, max {:.0} µs (hop {hop_ms:.1} ms)",
-                    snapshot.mean_inference_us,
-                    snapshot.max_inference_ns as f32 / 1000.0
-                )
-            };
+            let inference = inference_text(stats.is_some().then_some(&snapshot), hop_ms);
             row(ui, "Inference", inference);
 
             ui.label(RichText::new("Late frames").color(theme::MUTED));
@@ -186,5 +201,32 @@ pub fn show_problems(ui: &mut Ui, status: &EngineStatus) {
                 ui.label(RichText::new(problem).color(theme::WARN).size(11.5));
             });
         ui.add_space(4.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inference_line_says_when_instances_share_a_run() {
+        assert_eq!(inference_text(None, 5.3), "no engine running");
+        let mut s = StatsSnapshot::default();
+        assert_eq!(
+            inference_text(Some(&s), 5.3),
+            "waiting for audio (hop 5.3 ms)"
+        );
+        s.processed_frames = 10;
+        s.mean_inference_us = 74.4;
+        s.max_inference_ns = 310_000;
+        s.batch_frames = 1;
+        assert_eq!(
+            inference_text(Some(&s), 5.33),
+            "74 µs per frame, max 310 µs (hop 5.3 ms)"
+        );
+        s.batch_frames = 2;
+        assert!(inference_text(Some(&s), 5.33).ends_with(", batched with 1 other instance"));
+        s.batch_frames = 8;
+        assert!(inference_text(Some(&s), 5.33).ends_with(", batched with 7 other instances"));
     }
 }
