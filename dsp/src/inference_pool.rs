@@ -206,8 +206,7 @@ impl PoolLoop {
                 if client.batch_key() == Some(self.key) {
                     self.members.push((c, i));
                 } else {
-                    client.run_frames(i, i + 1);
-                    SINGLE_FRAMES.fetch_add(1, Ordering::Relaxed);
+                    run_single(client, i);
                 }
             }
             if !any {
@@ -221,10 +220,7 @@ impl PoolLoop {
     fn run_shared(&mut self) {
         match self.members.as_slice() {
             [] => {}
-            &[(c, i)] => {
-                self.clients[c].run_frames(i, i + 1);
-                SINGLE_FRAMES.fetch_add(1, Ordering::Relaxed);
-            }
+            &[(c, i)] => run_single(&mut self.clients[c], i),
             members => {
                 let began = Instant::now();
                 let mut staged = 0;
@@ -251,4 +247,10 @@ impl PoolLoop {
             }
         }
     }
+}
+
+/// Runs frame `i` of `client` on its own.
+fn run_single(client: &mut Client, i: usize) {
+    client.run_frames(i, i + 1);
+    SINGLE_FRAMES.fetch_add(1, Ordering::Relaxed);
 }

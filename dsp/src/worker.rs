@@ -21,7 +21,7 @@ use crate::model::{BatchKey, FrameModel, ModelError};
 use crate::stats::EngineStats;
 
 /// Longest a worker thread sleeps before looking for work on its own, in milliseconds.
-pub(crate) const IDLE_WAKE_MS: u64 = 100;
+const IDLE_WAKE_MS: u64 = 100;
 
 /// Which thread runs an engine's model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -347,9 +347,8 @@ impl Client {
     pub(crate) fn run_frames(&mut self, start: usize, end: usize) {
         let frames = &mut self.batch[start..end];
         let began = Instant::now();
-        // A panicking model must not take the worker (and with it all processing) down.
         let model = &mut self.model;
-        let result = guarded(|| model.process(frames), "the style model panicked");
+        let result = guarded(|| model.process(frames));
         let per_frame = began.elapsed().as_nanos() as u64 / frames.len() as u64;
         for i in start..end {
             self.settle(i, &result, per_frame, 1);
@@ -360,7 +359,7 @@ impl Client {
     pub(crate) fn stage(&mut self, i: usize) -> bool {
         let model = &mut self.model;
         let frame = &self.batch[i];
-        let result = guarded(|| model.stage(frame), "the style model panicked");
+        let result = guarded(|| model.stage(frame));
         let staged = result.is_ok();
         if !staged {
             self.settle(i, &result, 0, 1);
@@ -371,7 +370,7 @@ impl Client {
     /// Runs the shared network this client's model is on, for every staged frame.
     pub(crate) fn run_staged(&mut self) -> Result<(), ModelError> {
         let model = &mut self.model;
-        guarded(|| model.run_staged(), "the style model panicked")
+        guarded(|| model.run_staged())
     }
 
     /// Writes frame `i`'s output from a shared run of `batch` frames that gave `run`, taking
@@ -387,7 +386,7 @@ impl Client {
             Ok(()) => {
                 let model = &mut self.model;
                 let frame = &mut self.batch[i];
-                guarded(|| model.finish_staged(frame), "the style model panicked")
+                guarded(|| model.finish_staged(frame))
             }
             Err(e) => Err(e.clone()),
         };
@@ -414,10 +413,11 @@ impl Client {
     }
 }
 
-/// Runs `f`, turning a panic into an error.
-fn guarded(f: impl FnOnce() -> Result<(), ModelError>, panicked: &str) -> Result<(), ModelError> {
+/// Runs `f`, turning a panic into an error: a panicking model must not take the worker (and
+/// with it all processing) down.
+fn guarded(f: impl FnOnce() -> Result<(), ModelError>) -> Result<(), ModelError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .unwrap_or_else(|_| Err(ModelError::from(panicked)))
+        .unwrap_or_else(|_| Err(ModelError::from("the style model panicked")))
 }
 
 /// Checks a model's output: non-finite output fails the frame. Levels are the engine's

@@ -6,7 +6,7 @@
 //! the session keeps one copy, and staging the frames of several instances into one batch turns
 //! N runs into one (see [`crate::inference_pool`]).
 
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use ort::session::{Session, SessionInputValue};
 use ort::value::TensorRef;
@@ -208,14 +208,19 @@ fn same_source(network: &SharedNetwork, bytes: &[u8], device: Device) -> bool {
     network.device == device && network.bytes == bytes
 }
 
-fn registry() -> &'static Mutex<Vec<Weak<SharedNetwork>>> {
-    static NETWORKS: OnceLock<Mutex<Vec<Weak<SharedNetwork>>>> = OnceLock::new();
-    NETWORKS.get_or_init(|| Mutex::new(Vec::new()))
+/// Every network open in this process (weakly: a network closes with its last model).
+static NETWORKS: Mutex<Vec<Weak<SharedNetwork>>> = Mutex::new(Vec::new());
+
+fn networks() -> MutexGuard<'static, Vec<Weak<SharedNetwork>>> {
+    NETWORKS.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn find(bytes: &[u8], device: Device) -> Option<Arc<SharedNetwork>> {
-    let mut networks = registry().lock().unwrap_or_else(|p| p.into_inner());
-    networks.retain(|w| w.strong_count() > 0);
+/// The open network among `networks` made from `bytes` on `device`, if any.
+fn find(
+    networks: &[Weak<SharedNetwork>],
+    bytes: &[u8],
+    device: Device,
+) -> Option<Arc<SharedNetwork>> {
     networks
         .iter()
         .filter_map(Weak::upgrade)
@@ -230,9 +235,14 @@ pub fn shared_network<E>(
     device: Device,
     open: impl FnOnce() -> Result<(Session, &'static str, IoLayout), E>,
 ) -> Result<Arc<SharedNetwork>, E> {
-    if let Some(network) = find(bytes, device) {
-        return Ok(network);
+    {
+        let mut open_now = networks();
+        open_now.retain(|w| w.strong_count() > 0);
+        if let Some(network) = find(&open_now, bytes, device) {
+            return Ok(network);
+        }
     }
+    // The session is created without holding the lock: it takes a while.
     let (session, provider, layout) = open()?;
     let network = Arc::new(SharedNetwork {
         bytes: bytes.to_vec(),
@@ -247,21 +257,11 @@ pub fn shared_network<E>(
             },
         }),
     });
-    let mut networks = registry().lock().unwrap_or_else(|p| p.into_inner());
+    let mut open_now = networks();
     // Another thread may have opened the same network meanwhile; either works, keep the first.
-    if let Some(existing) = networks
-        .iter()
-        .filter_map(Weak::upgrade)
-        .find(|n| same_source(n, bytes, device))
-    {
+    if let Some(existing) = find(&open_now, bytes, device) {
         return Ok(existing);
     }
-    networks.push(Arc::downgrade(&network));
+    open_now.push(Arc::downgrade(&network));
     Ok(network)
-}
-
-/// Networks open in this process (for tests and diagnostics).
-pub fn open_networks() -> usize {
-    let networks = registry().lock().unwrap_or_else(|p| p.into_inner());
-    networks.iter().filter(|w| w.strong_count() > 0).count()
 }
