@@ -82,26 +82,23 @@ pub trait FrameModel: Send {
     /// history advances as in `process`). Only called when [`batch_key`](FrameModel::batch_key)
     /// is `Some`, one frame per model per run.
     fn stage(&mut self, _frame: &Frame) -> Result<(), ModelError> {
-        Err(ModelError::from(
-            "this model does not run in shared batches",
-        ))
+        Err(ModelError::from(NOT_BATCHED))
     }
 
     /// Runs the shared network once on every frame staged since the last run, by any model of
     /// the same key. Called on one model of the group.
     fn run_staged(&mut self) -> Result<(), ModelError> {
-        Err(ModelError::from(
-            "this model does not run in shared batches",
-        ))
+        Err(ModelError::from(NOT_BATCHED))
     }
 
     /// Writes `frame`'s output (the frame staged last by this model) from the last run.
     fn finish_staged(&mut self, _frame: &mut Frame) -> Result<(), ModelError> {
-        Err(ModelError::from(
-            "this model does not run in shared batches",
-        ))
+        Err(ModelError::from(NOT_BATCHED))
     }
 }
+
+/// What the batching methods of a model without a [`FrameModel::batch_key`] return.
+const NOT_BATCHED: &str = "this model does not run in shared batches";
 
 /// Identity of a network shared by several models (see [`FrameModel::batch_key`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
