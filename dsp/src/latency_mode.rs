@@ -6,18 +6,22 @@
 //!
 //! ```text
 //! latency = synthesis_len + budget_hops × hop + model_extra_latency
-//! budget_hops = ceil(min(max_block, 2048) / hop)          (at least 1)
+//! budget_hops = max(min_budget_hops, ceil(min(max_block, 2048) / hop))
+//! min_budget_hops = 2 in Studio, 1 in Live
 //! ```
 //!
 //! The budget is one host block rounded up to whole hops: a frame analysed during one host
 //! call is due in a later call, so the worker always has at least one block period (1.3 ms
-//! at 64 samples and 48 kHz; the bundled model needs about 0.2 ms per hop).
+//! at 64 samples and 48 kHz; the bundled model needs about 0.2 ms per hop). Studio, whose
+//! delay the host compensates, keeps at least two hops (10.7 ms at 48 kHz): a host thread or
+//! shared worker held up for a few milliseconds, which then catches up block after block,
+//! still finds its frames done.
 //!
 //! - **Studio** keeps the model's hop and resynthesises the last three quarters of each frame
 //!   ([`studio_synthesis_len`]; the whole frame for a half-window hop), at every host block
 //!   size, so a render never depends on the buffer size. At 48 kHz with the 1024/256 model:
-//!   1024 samples (21.3 ms) for blocks up to 256, 1280 at 512 and 1792 (37.3 ms) at 1024,
-//!   within [`STUDIO_MAX_SECONDS`] up to 1152-sample blocks.
+//!   1280 samples (26.7 ms) for blocks up to 512 and 1792 (37.3 ms) at 1024, within
+//!   [`STUDIO_MAX_SECONDS`] up to 1152-sample blocks.
 //! - **Live** halves the hop's share of the window to `fft / 8` and resynthesises only the
 //!   last `fft / 4` samples of each frame. The model still sees frames one model hop apart
 //!   (the runner keeps one context and state per phase, see `OnnxModel`), so it runs
@@ -38,8 +42,8 @@ pub const MAX_BUDGET_HOPS: usize = 64;
 /// How the engine trades latency against resynthesis length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LatencyMode {
-    /// The model's own hop and three quarters of its window resynthesised; 21.3 ms at 48 kHz and
-    /// blocks up to 256.
+    /// The model's own hop, three quarters of its window resynthesised and at least two hops
+    /// of worker budget; 26.7 ms at 48 kHz and blocks up to 512.
     #[default]
     Studio,
     /// An eighth-window hop and a quarter-window synthesis span; 8 ms at 48 kHz and small
@@ -65,6 +69,14 @@ impl LatencyMode {
         }
     }
 
+    /// The fewest hops of worker budget the mode gives at any host block size.
+    pub fn min_budget_hops(self) -> usize {
+        match self {
+            LatencyMode::Studio => 2,
+            LatencyMode::Live => 1,
+        }
+    }
+
     /// The engine geometry and worker budget (in hops) for a model whose window at the host
     /// rate is `model` (symmetric, from [`StftGeometry::for_host_rate`]), with host blocks of
     /// up to `max_block` samples.
@@ -80,14 +92,17 @@ impl LatencyMode {
                 let span = studio_synthesis_len(geometry);
                 Ok((
                     geometry.with_synthesis_len(span)?,
-                    budget_hops(block, geometry.hop),
+                    budget_hops(block, geometry.hop).max(self.min_budget_hops()),
                 ))
             }
             LatencyMode::Live => {
                 let hop = model.fft_size / 8;
                 let geometry =
                     StftGeometry::new(model.fft_size, hop)?.with_synthesis_len(2 * hop)?;
-                Ok((geometry, budget_hops(block, hop)))
+                Ok((
+                    geometry,
+                    budget_hops(block, hop).max(self.min_budget_hops()),
+                ))
             }
         }
     }
@@ -124,10 +139,9 @@ mod tests {
 
     #[test]
     fn studio_meets_its_targets_at_48_khz() {
-        for block in [1, 32, 64, 128, 256] {
-            assert_eq!(latency(LatencyMode::Studio, 48_000.0, block), 1024);
+        for block in [1, 32, 64, 128, 256, 512] {
+            assert_eq!(latency(LatencyMode::Studio, 48_000.0, block), 1280);
         }
-        assert_eq!(latency(LatencyMode::Studio, 48_000.0, 512), 1280);
         assert_eq!(latency(LatencyMode::Studio, 48_000.0, 1024), 1792);
         for block in [1, 64, 256, 512, 1024] {
             let samples = latency(LatencyMode::Studio, 48_000.0, block) as f32;

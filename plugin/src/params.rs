@@ -12,7 +12,7 @@
 //! | `bypass`      | bool  | host bypass              | glides mix to dry and gain to 0 dB (20 ms); the latency is kept |
 //! | `level_match` | bool  | on (default) / off       | keeps the wet level near the input's (see `chameleon_dsp::level_match`); the output guard holds either way |
 //! | `device`      | enum  | Auto / CPU / GPU         | compute device used when an ONNX model is loaded |
-//! | `latency_mode`| enum  | Studio (default) / Live  | not automatable; Studio 21.3 ms, Live 8 ms at 48 kHz and blocks up to 128 (see `chameleon_dsp::latency_mode`); a change rebuilds the engine, re-reports the latency and crossfades |
+//! | `latency_mode`| enum  | Studio (default) / Live  | not automatable; Studio 26.7 ms at 48 kHz and blocks up to 512, Live 8 ms at blocks up to 128 (see `chameleon_dsp::latency_mode`); a change rebuilds the engine, re-reports the latency and crossfades |
 //! | `xy_enabled`  | bool  |                          | the XY pad drives the style blend instead of A/B/morph |
 //! | `pad_x`       | float | 0..=1                    | XY pad position, left → right                    |
 //! | `pad_y`       | float | 0..=1                    | XY pad position, bottom → top                    |
@@ -86,7 +86,8 @@ impl Device {
 /// The latency mode as a host parameter (see [`chameleon_dsp::LatencyMode`]).
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LatencyModeParam {
-    /// The model's own hop, three quarters of its window resynthesised; 21.3 ms at 48 kHz.
+    /// The model's own hop, three quarters of its window resynthesised, two hops of worker
+    /// budget at least; 26.7 ms at 48 kHz.
     #[id = "studio"]
     #[name = "Studio"]
     Studio,
