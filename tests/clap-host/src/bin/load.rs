@@ -487,6 +487,33 @@ fn take_engine_misses() -> Vec<u64> {
 }
 
 impl RunResult {
+    /// Engine misses over every instance (0 when the counters were not read back).
+    fn engine_misses(&self) -> u64 {
+        self.voices
+            .iter()
+            .map(|v| v.engine_misses.unwrap_or(0))
+            .sum()
+    }
+
+    /// Blocks over every instance whose `process` call returned after its deadline.
+    fn host_overruns(&self) -> u64 {
+        self.voices.iter().map(|v| v.overruns).sum()
+    }
+
+    /// Process CPU per instance in percent of one core, and (with `idle_host`, the CPU of the
+    /// same loop run with no instance) the same less the host's own pacing, as text.
+    fn per_instance_cpu(&self, idle_host: Option<f64>) -> String {
+        let n = self.instances.max(1) as f64;
+        let all = format!("{:.2} % per instance", 100.0 * self.cpu_cores / n);
+        match idle_host {
+            Some(idle) => format!(
+                "{all}, {:.2} % less host pacing",
+                100.0 * (self.cpu_cores - idle).max(0.0) / n
+            ),
+            None => all,
+        }
+    }
+
     fn clean(&self) -> bool {
         self.voices.iter().all(|v| {
             v.overruns == 0
@@ -612,18 +639,18 @@ fn run_realtime(
     })
 }
 
-fn print_run(r: &RunResult, silent: Option<&RunResult>) {
+fn print_run(r: &RunResult, silent: Option<&RunResult>, idle_host: Option<f64>) {
     println!(
-        "\n## {} instance(s): process CPU {:.1} % of one core ({:.2} % per instance){}; \
-         blocks late on the host thread (whole cycle): {}; host wake-up lateness p99 {:.0} µs, \
-         max {:.0} µs; host thread {}",
+        "\n## {} instance(s): process CPU {:.1} % of one core ({}){}; blocks late on the host \
+         thread (whole cycle): {}; host wake-up lateness p99 {:.0} µs, max {:.0} µs; host \
+         thread {}",
         r.instances,
         100.0 * r.cpu_cores,
-        100.0 * r.cpu_cores / r.instances.max(1) as f64,
+        r.per_instance_cpu(idle_host),
         silent.map_or(String::new(), |s| format!(
-            ", with silent input {:.1} % ({:.2} % per instance)",
+            ", with silent input {:.1} % ({})",
             100.0 * s.cpu_cores,
-            100.0 * s.cpu_cores / s.instances.max(1) as f64
+            s.per_instance_cpu(idle_host)
         )),
         r.cycle_overruns,
         r.p99_wake_late_us,
@@ -675,7 +702,7 @@ fn verify(entry: &PluginEntry, o: &Options) -> Result<bool, String> {
         .map(|c| c.windows(2).fold(0.0f32, |m, w| m.max((w[1] - w[0]).abs())))
         .fold(0.0f32, f32::max);
     let r = run_realtime(entry, o, o.instances.unwrap_or(1), &input, Some(&reference))?;
-    print_run(&r, None);
+    print_run(&r, None, None);
     let bound = 1.5 * ref_step.max(in_step);
     let mut ok = true;
     let mut check = |good: bool, what: String| {
@@ -756,14 +783,21 @@ fn search(entry: &PluginEntry, o: &Options) -> Result<(), String> {
         } else {
             Some(run_realtime(entry, o, n, &silence, None)?)
         };
-        print_run(&r, silent.as_ref());
+        print_run(&r, silent.as_ref(), Some(idle_host.cpu_cores));
         Ok(r)
     };
 
-    let mut summary: Vec<(usize, bool, f64, f64)> = Vec::new();
+    let mut summary: Vec<(usize, bool, u64, u64, f64, f64)> = Vec::new();
     let mut record = |r: &RunResult| {
         let worst = r.voices.iter().map(|v| v.max).fold(0.0, f64::max);
-        summary.push((r.instances, r.clean(), worst, r.cpu_cores));
+        summary.push((
+            r.instances,
+            r.clean(),
+            r.engine_misses(),
+            r.host_overruns(),
+            worst,
+            r.cpu_cores,
+        ));
     };
     let (best, first_bad) = if let Some(n) = o.instances {
         let r = measure(n)?;
@@ -812,11 +846,14 @@ fn search(entry: &PluginEntry, o: &Options) -> Result<(), String> {
         (best, bad)
     };
     println!("\n# Summary");
-    println!("| instances | zero misses | worst process call (share of block) | process CPU (one core = 100 %) |");
-    println!("| --- | --- | --- | --- |");
-    for (n, clean, worst, cpu) in &summary {
+    println!(
+        "| instances | zero misses | engine misses (all instances) | host overruns (all \
+         instances) | worst process call (share of block) | process CPU (one core = 100 %) |"
+    );
+    println!("| --- | --- | ---: | ---: | --- | --- |");
+    for (n, clean, misses, overruns, worst, cpu) in &summary {
         println!(
-            "| {n} | {} | {worst:.2} % | {:.1} % |",
+            "| {n} | {} | {misses} | {overruns} | {worst:.2} % | {:.1} % |",
             if *clean { "yes" } else { "no" },
             100.0 * cpu
         );
