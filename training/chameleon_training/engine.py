@@ -15,6 +15,7 @@ import numpy as np
 
 from . import analysis
 from .analysis import Geometry
+from . import phase as phase_mod
 from .latency_mode import engine_geometry, phases
 
 
@@ -76,14 +77,18 @@ class OnnxStyleModel:
 
 def process_spectra(model: OnnxStyleModel, spec: np.ndarray, style_vec: np.ndarray,
                     rng: np.random.Generator, phase_count: int = 1,
-                    engine_fft_size: int | None = None, engine_hop: int | None = None) -> np.ndarray:
+                    engine_fft_size: int | None = None, engine_hop: int | None = None,
+                    synthesis_len: int | None = None) -> np.ndarray:
     """Applies the model to complex spectra ``[frames, bins]`` of one channel. With
     ``phase_count`` > 1 (the Live mode) frames ``p, p + phase_count, ...`` form phase ``p``,
     each run with its own context and state. ``engine_fft_size``/``engine_hop`` (default the
-    model's) are the spectra's own geometry, which generated phase advances by."""
+    model's) are the spectra's own geometry, which generated phase advances by;
+    ``synthesis_len`` (default the FFT size) the span they are resynthesised over, which says
+    whether generated phase runs (:func:`phase.runs_at`)."""
     g = model.geometry
     engine_fft_size = engine_fft_size or g.fft_size
     engine_hop = engine_hop or g.hop
+    synthesis_len = synthesis_len or engine_fft_size
     feats = analysis.features_from_magnitude(np.abs(spec), g)
     out: dict[str, np.ndarray] = {}
     for p in range(phase_count):
@@ -99,9 +104,7 @@ def process_spectra(model: OnnxStyleModel, spec: np.ndarray, style_vec: np.ndarr
         coherent = (out["magnitude"] / g.magnitude_scale) * phase
     else:
         raise ValueError(f"unknown output kind {model.output}")
-    if model.phase == "generated":
-        from . import phase as phase_mod
-
+    if model.phase == "generated" and phase_mod.runs_at(engine_fft_size, synthesis_len):
         active = np.mean(np.abs(spec) ** 2, axis=1) >= phase_mod.SILENCE_ENERGY
         coherent = phase_mod.apply(spec, coherent, engine_fft_size, engine_hop, active)
     if model.output == "mask_noise":
@@ -128,7 +131,7 @@ def process_audio(model: OnnxStyleModel, audio: np.ndarray, style: str | dict[st
     out = np.zeros_like(x)
     for c in range(x.shape[1]):
         spec = analysis.stft(padded[:, c], g)
-        y = analysis.istft(process_spectra(model, spec, style_vec, rng, phase_count, g.fft_size, g.hop),
-                           len(padded), g)
+        y = analysis.istft(process_spectra(model, spec, style_vec, rng, phase_count, g.fft_size, g.hop,
+                                           g.span), len(padded), g)
         out[:, c] = y[g.latency:g.latency + n]
     return (out[:, 0] if mono else out).astype(np.float32)

@@ -6,7 +6,9 @@ output's phase is propagated from its own previous frame by the bin's instantane
 tracked from the input while the input still carries the partial and held after it fades.
 Up to ``SUPPORT_LOW_DB`` over the input the input phase is kept exactly, from
 ``SUPPORT_HIGH_DB`` on the propagated phase is used, with a smoothstep blend of the phasors in
-between. Magnitudes are never changed. Frames run in float32, as in Rust.
+between. Magnitudes are never changed. Frames run in float32, as in Rust. Generated phase runs only
+where the synthesis span is more than half the frame (:func:`runs_at`; Live keeps the input's
+phase, see the Rust module's "Only where the synthesis span is long").
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ TRACK_RANGE_DB = 60.0
 SILENCE_ENERGY = 1e-8
 
 TAU = np.float32(2 * np.pi)
+
+
+def runs_at(fft_size: int, synthesis_len: int) -> bool:
+    """Whether generated phase runs at an engine geometry: a synthesis span of more than half
+    the frame (``generated_phase::runs_at``)."""
+    return 2 * synthesis_len > fft_size
 
 
 def wrap(x: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex32;
 
 use crate::frame::Frame;
-use crate::generated_phase::PhaseGenerator;
+use crate::generated_phase::{self, PhaseGenerator};
 use crate::geometry::StftGeometry;
 use crate::model::metadata::{ModelMetadata, OutputKind, PhaseKind};
 use crate::model::onnx::bin_map::BinMap;
@@ -75,7 +75,8 @@ struct Prepared {
     model_gain: Vec<f32>,
     /// Per channel noise generator state.
     rng: Vec<u64>,
-    /// Generated phase (`chameleon.phase = generated`), on the engine's bins and hop.
+    /// Generated phase (`chameleon.phase = generated`, at geometries it runs at), on the
+    /// engine's bins and hop.
     phase_generator: Option<PhaseGenerator>,
     /// Run each channel as its own batch of 1 (model with a fixed batch of 1).
     per_channel: bool,
@@ -244,8 +245,9 @@ impl FrameModel for OnnxModel {
             engine_noise: vec![0.0; eb],
             model_gain: vec![0.0; mb],
             rng: vec![0; channels],
-            phase_generator: (meta.phase == PhaseKind::Generated)
-                .then(|| PhaseGenerator::new(channels, eb, geometry.fft_size, geometry.hop)),
+            phase_generator: (meta.phase == PhaseKind::Generated
+                && generated_phase::runs_at(geometry))
+            .then(|| PhaseGenerator::new(channels, eb, geometry.fft_size, geometry.hop)),
             per_channel,
             map,
         };
