@@ -36,7 +36,8 @@
 //! For each N it reports, per instance, p50/p99/p99.9/max of the time its `process` call took
 //! on the host thread, as a share of the block period; the process CPU (user + system time of
 //! the whole process, all threads, from `getrusage`) over the run; and, separately, the CPU
-//! with silent input. It searches N upward (doubling, then bisecting) for the largest N with
+//! with silent input. Each CPU figure per instance is also given less the host's own pacing
+//! (the same loop run first with no instance), which is the plugin's own cost. It searches N upward (doubling, then bisecting) for the largest N with
 //! zero host overruns and zero degraded blocks, up to `--max-instances`.
 //!
 //! `--verify` runs one configuration and checks the output instead of searching: finite
