@@ -86,25 +86,18 @@ impl LatencyMode {
         max_block: usize,
     ) -> Result<(StftGeometry, usize), GeometryError> {
         let block = max_block.clamp(1, MAX_BUDGETED_BLOCK);
-        match self {
+        let geometry = match self {
             LatencyMode::Studio => {
                 let geometry = StftGeometry::new(model.fft_size, model.hop)?;
-                let span = studio_synthesis_len(geometry);
-                Ok((
-                    geometry.with_synthesis_len(span)?,
-                    budget_hops(block, geometry.hop).max(self.min_budget_hops()),
-                ))
+                geometry.with_synthesis_len(studio_synthesis_len(geometry))?
             }
             LatencyMode::Live => {
                 let hop = model.fft_size / 8;
-                let geometry =
-                    StftGeometry::new(model.fft_size, hop)?.with_synthesis_len(2 * hop)?;
-                Ok((
-                    geometry,
-                    budget_hops(block, hop).max(self.min_budget_hops()),
-                ))
+                StftGeometry::new(model.fft_size, hop)?.with_synthesis_len(2 * hop)?
             }
-        }
+        };
+        let budget = budget_hops(block, geometry.hop).max(self.min_budget_hops());
+        Ok((geometry, budget))
     }
 }
 
