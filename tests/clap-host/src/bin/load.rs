@@ -15,6 +15,12 @@
 //! every instance's frames), which competes for the machine's cores while the host thread keeps
 //! the pace.
 //!
+//! When the host thread itself stalls for more than a period (the machine did not run it), the
+//! clock resumes at the next block, as an audio driver does after an xrun: the lost periods are
+//! counted as **host xruns** and not replayed. `--catch-up` replays them back to back instead,
+//! a burst no audio device asks for, which also leaves the plugin's worker less than real time
+//! to catch up.
+//!
 //! Misses are counted three ways:
 //!
 //! - **engine misses**: the plugin's own counters, which each instance appends to the file
@@ -91,6 +97,9 @@ struct Options {
     max_block_ms: Option<f64>,
     skip_silent: bool,
     rt_priority: bool,
+    /// After a host stall, play the missed periods back to back (`--catch-up`) instead of
+    /// resuming the period clock at the next block, as an audio driver does after an xrun.
+    catch_up: bool,
     /// The plugin's latency mode by its display text (`Studio`, `Live`).
     latency_mode: String,
 }
@@ -98,7 +107,7 @@ struct Options {
 fn usage() -> &'static str {
     "usage: load [--plugin PATH.clap] [--seconds S] [--max-instances N] [--instances N] \
      [--block SAMPLES] [--rate HZ] [--latency-mode studio|live] [--no-silent] \
-     [--no-rt-priority] [--verify [--max-block-ms MS]]"
+     [--no-rt-priority] [--catch-up] [--verify [--max-block-ms MS]]"
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -113,6 +122,7 @@ fn parse_options() -> Result<Options, String> {
         max_block_ms: None,
         skip_silent: false,
         rt_priority: true,
+        catch_up: false,
         latency_mode: "Studio".to_owned(),
     };
     let mut args = std::env::args().skip(1);
@@ -150,6 +160,7 @@ fn parse_options() -> Result<Options, String> {
             }
             "--no-silent" => o.skip_silent = true,
             "--no-rt-priority" => o.rt_priority = false,
+            "--catch-up" => o.catch_up = true,
             "-h" | "--help" => return Err(usage().to_owned()),
             other => return Err(format!("unknown argument '{other}'\n{}", usage())),
         }
@@ -443,6 +454,8 @@ struct RunResult {
     /// Seconds of audio played.
     seconds: f64,
     cycle_overruns: u64,
+    /// Stalls of the host thread longer than a period, after which the clock resumed.
+    xruns: u64,
     max_wake_late_us: f64,
     p99_wake_late_us: f64,
 }
@@ -563,14 +576,29 @@ fn run_realtime(
     let realtime = o.rt_priority && set_realtime(true);
     let cpu_before = process_cpu_seconds();
     let began = Instant::now() + Duration::from_millis(20);
+    // The period clock: block `b` is released at `anchor + period * (b - anchor_block)`.
+    let mut anchor = began;
+    let mut anchor_block = 0;
+    let mut xruns = 0;
     for b in 0..blocks {
-        let release = began + period * b as u32;
-        let deadline = release + period;
+        let mut release = anchor + period * (b - anchor_block) as u32;
         let now = Instant::now();
         if release > now {
             std::thread::sleep(release - now);
+        } else if !o.catch_up && now > release + period {
+            // A whole period was lost (the host thread stalled): as an audio driver after an
+            // xrun, the clock resumes at this block instead of replaying the lost periods in
+            // a burst no audio device would ask for.
+            xruns += 1;
+            wake_late.push(now.saturating_duration_since(release).as_nanos() as u64);
+            anchor = now;
+            anchor_block = b;
+            release = now;
         }
-        wake_late.push(Instant::now().saturating_duration_since(release).as_nanos() as u64);
+        let deadline = release + period;
+        if wake_late.len() == b {
+            wake_late.push(Instant::now().saturating_duration_since(release).as_nanos() as u64);
+        }
         let start = b * o.block;
         for voice in voices.iter_mut() {
             for (dst, src) in voice.input.iter_mut().zip(input) {
@@ -635,6 +663,7 @@ fn run_realtime(
         cpu_cores: cpu / wall,
         seconds: (blocks * o.block) as f64 / o.rate,
         cycle_overruns,
+        xruns,
         max_wake_late_us: wake_late.last().copied().unwrap_or(0) as f64 / 1e3,
         p99_wake_late_us: quantile(&wake_late, 0.99) as f64 / 1e3,
     })
@@ -643,8 +672,8 @@ fn run_realtime(
 fn print_run(r: &RunResult, silent: Option<&RunResult>, idle_host: Option<f64>) {
     println!(
         "\n## {} instance(s): process CPU {:.1} % of one core ({}){}; blocks late on the host \
-         thread (whole cycle): {}; host wake-up lateness p99 {:.0} µs, max {:.0} µs; host \
-         thread {}",
+         thread (whole cycle): {}; host stalls over a period (xruns): {}; host wake-up \
+         lateness p99 {:.0} µs, max {:.0} µs; host thread {}",
         r.instances,
         100.0 * r.cpu_cores,
         r.per_instance_cpu(idle_host),
@@ -654,6 +683,7 @@ fn print_run(r: &RunResult, silent: Option<&RunResult>, idle_host: Option<f64>) 
             s.per_instance_cpu(idle_host)
         )),
         r.cycle_overruns,
+        r.xruns,
         r.p99_wake_late_us,
         r.max_wake_late_us,
         if r.realtime {
@@ -788,7 +818,7 @@ fn search(entry: &PluginEntry, o: &Options) -> Result<(), String> {
         Ok(r)
     };
 
-    let mut summary: Vec<(usize, bool, u64, u64, f64, f64)> = Vec::new();
+    let mut summary: Vec<(usize, bool, u64, u64, u64, f64, f64)> = Vec::new();
     let mut record = |r: &RunResult| {
         let worst = r.voices.iter().map(|v| v.max).fold(0.0, f64::max);
         summary.push((
@@ -796,6 +826,7 @@ fn search(entry: &PluginEntry, o: &Options) -> Result<(), String> {
             r.clean(),
             r.engine_misses(),
             r.host_overruns(),
+            r.xruns,
             worst,
             r.cpu_cores,
         ));
@@ -849,12 +880,13 @@ fn search(entry: &PluginEntry, o: &Options) -> Result<(), String> {
     println!("\n# Summary");
     println!(
         "| instances | zero misses | engine misses (all instances) | host overruns (all \
-         instances) | worst process call (share of block) | process CPU (one core = 100 %) |"
+         instances) | host xruns | worst process call (share of block) | process CPU (one \
+         core = 100 %) |"
     );
-    println!("| --- | --- | ---: | ---: | --- | --- |");
-    for (n, clean, misses, overruns, worst, cpu) in &summary {
+    println!("| --- | --- | ---: | ---: | ---: | --- | --- |");
+    for (n, clean, misses, overruns, xruns, worst, cpu) in &summary {
         println!(
-            "| {n} | {} | {misses} | {overruns} | {worst:.2} % | {:.1} % |",
+            "| {n} | {} | {misses} | {overruns} | {xruns} | {worst:.2} % | {:.1} % |",
             if *clean { "yes" } else { "no" },
             100.0 * cpu
         );
