@@ -21,6 +21,11 @@
 //! a burst no audio device asks for, which also leaves the plugin's worker less than real time
 //! to catch up.
 //!
+//! `--host-sleep` honours the status `process` returns, as CLAP hosts may: after "continue if
+//! not quiet" with an all-zero output block, the instance sleeps, and blocks of all-zero input
+//! are not processed (their output is silence) until input comes back. Without it every block
+//! is processed, the harder case.
+//!
 //! Misses are counted three ways:
 //!
 //! - **engine misses**: the plugin's own counters, which each instance appends to the file
@@ -100,6 +105,8 @@ struct Options {
     /// After a host stall, play the missed periods back to back (`--catch-up`) instead of
     /// resuming the period clock at the next block, as an audio driver does after an xrun.
     catch_up: bool,
+    /// Skip `process` while an instance may sleep (see `Voice::process`).
+    host_sleep: bool,
     /// The plugin's latency mode by its display text (`Studio`, `Live`).
     latency_mode: String,
 }
@@ -107,7 +114,7 @@ struct Options {
 fn usage() -> &'static str {
     "usage: load [--plugin PATH.clap] [--seconds S] [--max-instances N] [--instances N] \
      [--block SAMPLES] [--rate HZ] [--latency-mode studio|live] [--no-silent] \
-     [--no-rt-priority] [--catch-up] [--verify [--max-block-ms MS]]"
+     [--no-rt-priority] [--catch-up] [--host-sleep] [--verify [--max-block-ms MS]]"
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -123,6 +130,7 @@ fn parse_options() -> Result<Options, String> {
         skip_silent: false,
         rt_priority: true,
         catch_up: false,
+        host_sleep: false,
         latency_mode: "Studio".to_owned(),
     };
     let mut args = std::env::args().skip(1);
@@ -161,6 +169,7 @@ fn parse_options() -> Result<Options, String> {
             "--no-silent" => o.skip_silent = true,
             "--no-rt-priority" => o.rt_priority = false,
             "--catch-up" => o.catch_up = true,
+            "--host-sleep" => o.host_sleep = true,
             "-h" | "--help" => return Err(usage().to_owned()),
             other => return Err(format!("unknown argument '{other}'\n{}", usage())),
         }
@@ -241,6 +250,10 @@ struct Voice {
     non_finite: u64,
     max_step: f32,
     last: [f32; CHANNELS],
+    /// Whether the plugin asked to sleep while its input and output stay quiet (`--host-sleep`).
+    asleep: bool,
+    /// Blocks not processed because the instance slept.
+    slept_blocks: u64,
 }
 
 impl Voice {
@@ -299,11 +312,27 @@ impl Voice {
             non_finite: 0,
             max_step: 0.0,
             last: [0.0; CHANNELS],
+            asleep: false,
+            slept_blocks: 0,
         })
     }
 
     /// Processes the block already in `self.input`; returns false if the plugin failed.
-    fn process(&mut self) -> bool {
+    /// Processes one block; `false` on an error. With `host_sleep`, a block of quiet input
+    /// after the plugin returned "continue if not quiet" with quiet output is not processed
+    /// (its output is silence), as a host that honours the status does.
+    fn process(&mut self, host_sleep: bool) -> bool {
+        let quiet = |b: &[Vec<f32>]| b.iter().flatten().all(|&x| x == 0.0);
+        if host_sleep && self.asleep {
+            if quiet(&self.input) {
+                self.slept_blocks += 1;
+                for o in &mut self.output {
+                    o.fill(0.0);
+                }
+                return true;
+            }
+            self.asleep = false;
+        }
         let Some(processor) = self.processor.as_mut() else {
             return false;
         };
@@ -322,16 +351,23 @@ impl Voice {
                 self.output.iter_mut().map(|b| b.as_mut_slice()),
             ),
         }]);
-        processor
-            .process(
-                &input_audio,
-                &mut output_audio,
-                &self.events_in.as_input(),
-                &mut self.events_out.as_output(),
-                None,
-                None,
-            )
-            .is_ok()
+        let status = processor.process(
+            &input_audio,
+            &mut output_audio,
+            &self.events_in.as_input(),
+            &mut self.events_out.as_output(),
+            None,
+            None,
+        );
+        match status {
+            Ok(ProcessStatus::Sleep) => self.asleep = true,
+            Ok(ProcessStatus::ContinueIfNotQuiet) => {
+                self.asleep = quiet(&self.output);
+            }
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+        true
     }
 
     /// Checks the block just produced: finiteness, steps, and (with a reference) degradation.
@@ -432,7 +468,7 @@ fn offline_reference(
         for (dst, src) in voice.input.iter_mut().zip(input) {
             dst.copy_from_slice(&src[start..start + o.block]);
         }
-        if !voice.process() {
+        if !voice.process(false) {
             return Err("the offline reference render failed".to_owned());
         }
         for (dst, src) in out.iter_mut().zip(&voice.output) {
@@ -456,6 +492,8 @@ struct RunResult {
     cycle_overruns: u64,
     /// Stalls of the host thread longer than a period, after which the clock resumed.
     xruns: u64,
+    /// Share of the instances' blocks not processed because they slept (`--host-sleep`).
+    slept: f64,
     max_wake_late_us: f64,
     p99_wake_late_us: f64,
 }
@@ -605,7 +643,7 @@ fn run_realtime(
                 dst.copy_from_slice(&src[start..start + o.block]);
             }
             let t0 = Instant::now();
-            let ok = voice.process();
+            let ok = voice.process(o.host_sleep);
             let t1 = Instant::now();
             voice.times.push((t1 - t0).as_nanos() as u64);
             if t1 > deadline {
@@ -630,6 +668,8 @@ fn run_realtime(
     let deadline_ns = period.as_nanos() as f64;
     let share = |ns: u64| 100.0 * ns as f64 / deadline_ns;
     let mut results = Vec::with_capacity(n);
+    let slept =
+        voices.iter().map(|v| v.slept_blocks).sum::<u64>() as f64 / (blocks * n.max(1)) as f64;
     for voice in voices {
         let mut t = voice.times.clone();
         t.sort_unstable();
@@ -664,6 +704,7 @@ fn run_realtime(
         seconds: (blocks * o.block) as f64 / o.rate,
         cycle_overruns,
         xruns,
+        slept,
         max_wake_late_us: wake_late.last().copied().unwrap_or(0) as f64 / 1e3,
         p99_wake_late_us: quantile(&wake_late, 0.99) as f64 / 1e3,
     })
@@ -671,7 +712,7 @@ fn run_realtime(
 
 fn print_run(r: &RunResult, silent: Option<&RunResult>, idle_host: Option<f64>) {
     println!(
-        "\n## {} instance(s): process CPU {:.1} % of one core ({}){}; blocks late on the host \
+        "\n## {} instance(s): process CPU {:.1} % of one core ({}){}{}; blocks late on the host \
          thread (whole cycle): {}; host stalls over a period (xruns): {}; host wake-up \
          lateness p99 {:.0} µs, max {:.0} µs; host thread {}",
         r.instances,
@@ -682,6 +723,12 @@ fn print_run(r: &RunResult, silent: Option<&RunResult>, idle_host: Option<f64>) 
             100.0 * s.cpu_cores,
             s.per_instance_cpu(idle_host)
         )),
+        silent
+            .filter(|s| s.slept > 0.0)
+            .map_or(String::new(), |s| format!(
+                " (the host let the instances sleep for {:.1} % of the silent blocks)",
+                100.0 * s.slept
+            )),
         r.cycle_overruns,
         r.xruns,
         r.p99_wake_late_us,
