@@ -21,9 +21,8 @@ use crate::status::EngineStatus;
 use crate::style_names::StyleNames;
 
 /// How often the loader looks for changes when nobody wakes it: a latency-mode or device
-/// change starts building within this long. Each poll wakes the thread, about 25 µs of CPU on a
-/// virtual machine, so at 25 ms the poll alone was about a quarter of an instance's cost with
-/// silent input (0.09 of 0.35 % of a core).
+/// change starts building within this long. Each poll wakes the thread: at 25 ms the loaders'
+/// wake-ups were 11 % of the CPU samples of 8 instances fed silence (docs/BENCHMARKS.md).
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Capacity of the hand-over and retirement rings, in engines.

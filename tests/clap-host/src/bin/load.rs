@@ -317,8 +317,7 @@ impl Voice {
         })
     }
 
-    /// Processes the block already in `self.input`; returns false if the plugin failed.
-    /// Processes one block; `false` on an error. With `host_sleep`, a block of quiet input
+    /// Processes the block already in `self.input`; `false` if the plugin failed. With `host_sleep`, a block of quiet input
     /// after the plugin returned "continue if not quiet" with quiet output is not processed
     /// (its output is silence), as a host that honours the status does.
     fn process(&mut self, host_sleep: bool) -> bool {
@@ -619,24 +618,26 @@ fn run_realtime(
     let mut anchor_block = 0;
     let mut xruns = 0;
     for b in 0..blocks {
-        let mut release = anchor + period * (b - anchor_block) as u32;
+        let scheduled = anchor + period * (b - anchor_block) as u32;
         let now = Instant::now();
-        if release > now {
-            std::thread::sleep(release - now);
-        } else if !o.catch_up && now > release + period {
+        if scheduled > now {
+            std::thread::sleep(scheduled - now);
+        }
+        let woke = Instant::now();
+        let late = woke.saturating_duration_since(scheduled);
+        wake_late.push(late.as_nanos() as u64);
+        let release = if !o.catch_up && late > period {
             // A whole period was lost (the host thread stalled): as an audio driver after an
             // xrun, the clock resumes at this block instead of replaying the lost periods in
             // a burst no audio device would ask for.
             xruns += 1;
-            wake_late.push(now.saturating_duration_since(release).as_nanos() as u64);
-            anchor = now;
+            anchor = woke;
             anchor_block = b;
-            release = now;
-        }
+            woke
+        } else {
+            scheduled
+        };
         let deadline = release + period;
-        if wake_late.len() == b {
-            wake_late.push(Instant::now().saturating_duration_since(release).as_nanos() as u64);
-        }
         let start = b * o.block;
         for voice in voices.iter_mut() {
             for (dst, src) in voice.input.iter_mut().zip(input) {
