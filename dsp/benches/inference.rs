@@ -1,14 +1,16 @@
 //! Per-hop inference time of an ONNX style model on one CPU thread, as the worker runs it.
 //!
 //! ```text
-//! cargo bench -p chameleon-dsp --bench inference -- [MODEL.onnx ...] [--channels N] [--hops N] [--device cpu|auto|gpu]
+//! cargo bench -p chameleon-dsp --bench inference -- [MODEL.onnx ...] [--channels N] [--hops N] [--device cpu|auto|gpu] [--latency-mode studio|live]
 //! ```
 //!
 //! Without a model path it measures `assets/models/chameleon-styles.onnx` when present and the
 //! golden test model. Each hop is one `FrameModel::process` call on one frame holding all
 //! channels (features, inference, output mapping). Prints p50/p99/p99.9/max per hop and the
 //! real-time factor: mean time per hop divided by the hop's duration at the model's sample
-//! rate (the share of one core an instance needs).
+//! rate (the share of one core an instance needs). `--latency-mode live` prepares the model at
+//! the Live engine geometry (hop `fft / 8`, the model in two phases, no generated
+//! phase), whose hops are half as long.
 //!
 //! Then, as the shared worker runs many instances of one model (`--instances 4,8,16` by
 //! default): each hop stages one frame of each instance, runs the shared network once and
@@ -17,6 +19,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use chameleon_dsp::geometry::StftGeometry;
+use chameleon_dsp::latency_mode::LatencyMode;
 use chameleon_dsp::model::loader::{load_onnx_model, read_model_file};
 use chameleon_dsp::model::metadata::ModelMetadata;
 use chameleon_dsp::model::onnx::session::create_session;
@@ -24,6 +28,13 @@ use chameleon_dsp::model::Device;
 use chameleon_dsp::runtime::Runtime;
 use chameleon_dsp::{Complex32, Controls, Frame, FrameModel};
 use ort::value::{Tensor, TensorRef};
+
+/// The engine geometry of `mode` for the model at its own rate (host blocks of 64 samples).
+fn engine_geometry(meta: &ModelMetadata, mode: LatencyMode) -> StftGeometry {
+    mode.plan(meta.geometry, 64)
+        .map(|(geometry, _)| geometry)
+        .unwrap_or(meta.geometry)
+}
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -126,6 +137,7 @@ fn main() {
     let mut hops = 3000usize;
     let mut device = Device::Cpu;
     let mut instances = vec![4usize, 8, 16];
+    let mut mode = LatencyMode::Studio;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -136,6 +148,12 @@ fn main() {
                     .next()
                     .map(|v| v.split(',').filter_map(|n| n.parse().ok()).collect())
                     .unwrap_or_default()
+            }
+            "--latency-mode" => {
+                mode = args
+                    .next()
+                    .and_then(|v| LatencyMode::parse(&v))
+                    .unwrap_or(LatencyMode::Studio)
             }
             "--hops" => hops = args.next().and_then(|v| v.parse().ok()).unwrap_or(3000),
             "--device" => {
@@ -184,7 +202,8 @@ fn main() {
             }
         };
         let meta = model.metadata().clone();
-        if let Err(e) = model.prepare(meta.geometry, meta.sample_rate, channels) {
+        let geometry = engine_geometry(&meta, mode);
+        if let Err(e) = model.prepare(geometry, meta.sample_rate, channels) {
             eprintln!("{}: {e}", path.display());
             continue;
         }
@@ -194,6 +213,7 @@ fn main() {
         let mut seed = 0x1234_5678u32;
         let mut times = Vec::with_capacity(hops);
         for hop in 0..hops + 100 {
+            frames[0].seq = hop as u64;
             for x in frames[0].input.iter_mut() {
                 seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
                 let a = (seed >> 8) as f32 / (1u32 << 24) as f32;
@@ -214,15 +234,16 @@ fn main() {
         }
         let mean = times.iter().sum::<f64>() / times.len() as f64;
         times.sort_by(f64::total_cmp);
-        let hop_us = meta.geometry.hop as f64 / meta.sample_rate as f64 * 1e6;
+        let hop_us = geometry.hop as f64 / meta.sample_rate as f64 * 1e6;
         println!(
-            "{} [{}; {} ch, {}/{} @ {} Hz, context {}, {}; {} hops]",
+            "{} [{}; {} ch, {}/{} @ {} Hz ({}), context {}, {}; {} hops]",
             path.file_name().unwrap_or_default().to_string_lossy(),
             model.description().provider,
             channels,
-            meta.geometry.fft_size,
-            meta.geometry.hop,
+            geometry.fft_size,
+            geometry.hop,
             meta.sample_rate,
+            mode.as_str(),
             meta.context_frames,
             meta.output.as_str(),
             times.len()
@@ -246,7 +267,7 @@ fn main() {
         println!("  of which the session run on the engine's buffers: {infer_only:.1} us (median)");
         compare_io_binding(runtime, &path, &meta, channels, device);
         for &n in &instances {
-            shared_batch(&path, &search, device, channels, n, hops / 3);
+            shared_batch(&path, &search, device, channels, n, hops / 3, mode);
         }
     }
 }
@@ -260,6 +281,7 @@ fn shared_batch(
     channels: usize,
     n: usize,
     hops: usize,
+    mode: LatencyMode,
 ) {
     let mut models = Vec::with_capacity(n);
     for _ in 0..n {
@@ -267,7 +289,7 @@ fn shared_batch(
             return;
         };
         let meta = m.metadata().clone();
-        if m.prepare(meta.geometry, meta.sample_rate, channels)
+        if m.prepare(engine_geometry(&meta, mode), meta.sample_rate, channels)
             .is_err()
         {
             return;
@@ -308,7 +330,7 @@ fn shared_batch(
     }
     times.sort_by(f64::total_cmp);
     let mean = times.iter().sum::<f64>() / times.len() as f64;
-    let hop_us = meta.geometry.hop as f64 / meta.sample_rate as f64 * 1e6;
+    let hop_us = engine_geometry(&meta, mode).hop as f64 / meta.sample_rate as f64 * 1e6;
     println!(
         "  shared batch of {n} instances ({} rows): per hop mean {mean:.1} us, p50 {:.1} us, p99 {:.1} us; \
          per instance {:.1} us, real-time factor {:.4} per instance",
