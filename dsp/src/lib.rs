@@ -23,6 +23,7 @@ pub mod level_follower;
 pub mod level_guard;
 pub mod level_match;
 pub mod library_preload;
+pub mod live_correction;
 pub mod low_delay_window;
 pub mod model;
 pub mod overlap_add;

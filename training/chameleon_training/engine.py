@@ -15,6 +15,7 @@ import numpy as np
 
 from . import analysis
 from .analysis import Geometry
+from . import live_correction
 from . import phase as phase_mod
 from .latency_mode import engine_geometry, phases
 
@@ -40,6 +41,8 @@ class OnnxStyleModel:
         self.state_size = int(m.get("chameleon.state_size", "0"))
         #: ``input`` or ``generated`` (format version 2, :mod:`.phase`).
         self.phase = m.get("chameleon.phase", "input")
+        #: The Live correction (format version 3, :mod:`.live_correction`), or None.
+        self.live_correction = live_correction.parse(m)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -109,7 +112,10 @@ def process_spectra(model: OnnxStyleModel, spec: np.ndarray, style_vec: np.ndarr
         coherent = phase_mod.apply(spec, coherent, engine_fft_size, engine_hop, active)
     if model.output == "mask_noise":
         phi = rng.uniform(0, 2 * np.pi, size=spec.shape)
-        return coherent + (out["noise"] / g.magnitude_scale) * np.exp(1j * phi)
+        coherent = coherent + (out["noise"] / g.magnitude_scale) * np.exp(1j * phi)
+    if model.live_correction is not None and live_correction.applies_at(engine_fft_size, synthesis_len):
+        coherent = coherent * live_correction.bin_gains(model.live_correction, style_vec,
+                                                        engine_fft_size, g.sample_rate)[None, :]
     return coherent
 
 

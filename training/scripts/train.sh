@@ -2,7 +2,10 @@
 # Renders the training data (cached), trains the bundled model and exports it:
 #   training/scripts/train.sh [extra train arguments, e.g. --steps 8000 --device cuda]
 # Writes training/runs/main/{checkpoint.pt,curve.png,curve.csv},
-# assets/models/chameleon-styles.{onnx,pt} and docs/img/model-training-curve.png.
+# assets/models/chameleon-styles.{onnx,pt} and docs/img/model-training-curve.png, then measures
+# the Live correction through the Rust engine and writes it into the model file (format
+# version 3; needs target/release/chameleon-render and ONNX Runtime: `cargo build --release -p
+# chameleon --bin chameleon-render` and `cargo xtask fetch-onnxruntime`).
 set -euo pipefail
 TRAINING="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO="$(dirname "$TRAINING")"
@@ -12,6 +15,8 @@ PY="$TRAINING/.venv/bin/python"
 RUN="$TRAINING/runs/main"
 "$PY" -m chameleon_training.train --out "$RUN" "$@"
 "$PY" -m chameleon_training.export "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.onnx" \
-    --version 2.0.0 --license "GPL-3.0-or-later" --phase generated --time
+    --version 2.1.0 --license "GPL-3.0-or-later" --phase generated --time
+MODEL="$REPO/assets/models/chameleon-styles.onnx"
+(cd "$REPO" && "$PY" -m eval.fit_live_correction --model "$MODEL" --out "$MODEL")
 cp "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.pt"
 cp "$RUN/curve.png" "$REPO/docs/img/model-training-curve.png"

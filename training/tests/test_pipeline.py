@@ -188,3 +188,38 @@ def test_generated_phase_model_format_2_matches_in_both_engines(tmp_path):
     got_v2, _ = rust_engine.render(x, v2, "flute", extra_args=("--raw-model", "--latency-mode", "live"))
     got_v1, _ = rust_engine.render(x, v1, "flute", extra_args=("--raw-model", "--latency-mode", "live"))
     assert np.array_equal(got_v2, got_v1)
+
+
+def test_live_correction_format_3_matches_in_both_engines(tmp_path):
+    """Format version 3 with a Live correction: both engines apply it alike in Live, and
+    neither applies it in Studio, which plays the file as it played without the correction."""
+    from chameleon_training import live_correction
+    from chameleon_training.model import StyleModel
+
+    torch.manual_seed(7)
+    model = StyleModel(2, context=4, frame_dim=16, hidden=32, output="magnitude", sustain=True)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    styles = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
+    v2 = tmp_path / "plain.onnx"
+    v3 = tmp_path / "corrected.onnx"
+    export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated")
+    correction = (np.array([200.0, 2000.0, 12000.0]), np.array([[4.0, -3.0, 6.0], [-2.0, 2.0, 0.0]]))
+    live_correction.write_into(v2, correction, v3, "0.0.2")
+    meta = {p.key: p.value for p in onnx.load(str(v3)).metadata_props}
+    assert meta["chameleon.format_version"] == "3" and meta["chameleon.model_version"] == "0.0.2"
+    notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
+    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+    assert_engines_agree(v3, x, "flute", mode="live")
+    plain_live = engine.process_audio(engine.OnnxStyleModel(v2), x, "flute", latency_mode="live")
+    corrected_live = engine.process_audio(engine.OnnxStyleModel(v3), x, "flute", latency_mode="live")
+    assert np.sqrt(np.mean((plain_live - corrected_live) ** 2)) > 0.05 * np.sqrt(np.mean(plain_live ** 2))
+    for eng in ("python", "rust"):
+        if eng == "python":
+            a = engine.process_audio(engine.OnnxStyleModel(v2), x, "flute")
+            b = engine.process_audio(engine.OnnxStyleModel(v3), x, "flute")
+        else:
+            a, _ = rust_engine.render(x, v2, "flute", extra_args=("--raw-model",))
+            b, _ = rust_engine.render(x, v3, "flute", extra_args=("--raw-model",))
+        assert np.array_equal(a, b), f"{eng}: Studio changed with the Live correction"

@@ -1,17 +1,19 @@
 //! Model format metadata (versions 1 and 2): the `chameleon.*` keys of an ONNX model's
 //! `metadata_props` (specified in `docs/model-format.md`), parsed and validated in one pass that
-//! reports every problem at once. Version 2 adds one key, `chameleon.phase`; a version 1 file
-//! reads exactly as before.
+//! reports every problem at once. Version 2 adds one key, `chameleon.phase`; version 3 adds the
+//! Live correction (`chameleon.live_correction_hz` and `chameleon.live_correction_db`, see
+//! [`crate::live_correction`]). A version 1 or 2 file reads exactly as before.
 
 use std::fmt;
 
 use crate::controls::MAX_STYLES;
 use crate::geometry::StftGeometry;
+use crate::live_correction::LiveCorrection;
 use crate::model::{ModelDescription, StyleInfo};
 use crate::window::WindowKind;
 
 /// The newest format version this engine reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest format version this engine reads.
 pub const MIN_FORMAT_VERSION: u32 = 1;
 /// Prefix of every key this format defines.
@@ -27,7 +29,8 @@ pub const MAX_STATE_SIZE: usize = 1 << 16;
 /// Longest extra latency a model may declare, in seconds of its own sample rate.
 pub const MAX_EXTRA_LATENCY_SECONDS: f32 = 1.0;
 
-/// Every key of the format, required ones first (`chameleon.phase` only from version 2 on).
+/// Every key of the format, required ones first (`chameleon.phase` only from version 2 on, the
+/// Live correction only from version 3 on).
 pub const KNOWN_KEYS: &[&str] = &[
     "chameleon.format_version",
     "chameleon.sample_rate",
@@ -48,6 +51,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "chameleon.extra_latency_samples",
     "chameleon.state_size",
     "chameleon.phase",
+    "chameleon.live_correction_hz",
+    "chameleon.live_correction_db",
 ];
 
 /// Number of required keys at the start of [`KNOWN_KEYS`].
@@ -169,6 +174,8 @@ pub struct ModelMetadata {
     pub extra_latency_samples: usize,
     /// Recurrent state width per channel; 0 for none.
     pub state_size: usize,
+    /// The Live correction (format version 3), if the file carries one.
+    pub live_correction: Option<LiveCorrection>,
 }
 
 /// Everything wrong with a model's metadata.
@@ -466,6 +473,35 @@ impl ModelMetadata {
             ));
         }
 
+        let live_correction = match (
+            p.get("chameleon.live_correction_hz"),
+            p.get("chameleon.live_correction_db"),
+        ) {
+            (None, None) => None,
+            (Some(_), Some(_)) if version.is_some_and(|v| v < 3) => {
+                p.problem("the Live correction needs format version 3".to_owned());
+                None
+            }
+            (Some(hz), Some(db)) => {
+                let nyquist = sample_rate.unwrap_or(MAX_SAMPLE_RATE) / 2.0;
+                match LiveCorrection::parse(hz, db, styles.len(), nyquist) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        p.problem(format!("Live correction: {e}"));
+                        None
+                    }
+                }
+            }
+            _ => {
+                p.problem(
+                    "`chameleon.live_correction_hz` and `chameleon.live_correction_db` go \
+                     together"
+                        .to_owned(),
+                );
+                None
+            }
+        };
+
         if !p.problems.is_empty() {
             return Err(MetadataError {
                 problems: p.problems,
@@ -493,6 +529,7 @@ impl ModelMetadata {
             license,
             extra_latency_samples,
             state_size,
+            live_correction,
         })
     }
 
@@ -549,6 +586,11 @@ impl ModelMetadata {
         }
         if self.phase != PhaseKind::Input {
             out.push(("chameleon.phase", self.phase.as_str().to_owned()));
+        }
+        if let Some(c) = &self.live_correction {
+            let (hz, db) = c.to_values();
+            out.push(("chameleon.live_correction_hz", hz));
+            out.push(("chameleon.live_correction_db", db));
         }
         out.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }
@@ -651,9 +693,55 @@ mod tests {
         set(&mut p, "chameleon.styles", "Strings,brass");
         set(&mut p, "chameleon.context_frames", "0");
         set(&mut p, "chameleon.magnitude_scale", "-1");
-        set(&mut p, "chameleon.format_version", "3");
+        set(&mut p, "chameleon.format_version", "4");
         let e = ModelMetadata::from_props(&p).unwrap_err();
         assert_eq!(e.problems.len(), 5, "{e}");
+    }
+
+    #[test]
+    fn version_3_carries_a_live_correction_and_writes_it_back() {
+        let mut p = valid();
+        let styles = ModelMetadata::from_props(&p).unwrap().styles.len();
+        let rows = vec!["1,-2,3"; styles].join(";");
+        set(&mut p, "chameleon.format_version", "3");
+        set(&mut p, "chameleon.live_correction_hz", "100,1000,10000");
+        set(&mut p, "chameleon.live_correction_db", &rows);
+        let m = ModelMetadata::from_props(&p).unwrap();
+        let c = m.live_correction.as_ref().expect("a correction");
+        assert_eq!(c.gains_db.len(), styles);
+        assert_eq!(c.gains_db[0], vec![1.0, -2.0, 3.0]);
+        let back = ModelMetadata::from_props(&m.to_props()).unwrap();
+        assert_eq!(back.live_correction, m.live_correction);
+        assert!(ModelMetadata::from_props(&valid())
+            .unwrap()
+            .live_correction
+            .is_none());
+    }
+
+    #[test]
+    fn refuses_a_live_correction_it_cannot_use() {
+        let mut p = valid();
+        let styles = ModelMetadata::from_props(&p).unwrap().styles.len();
+        set(&mut p, "chameleon.live_correction_hz", "100,1000");
+        set(
+            &mut p,
+            "chameleon.live_correction_db",
+            &vec!["0,0"; styles].join(";"),
+        );
+        set(&mut p, "chameleon.format_version", "2");
+        let e = ModelMetadata::from_props(&p).unwrap_err();
+        assert!(e.to_string().contains("needs format version 3"), "{e}");
+        set(&mut p, "chameleon.format_version", "3");
+        set(&mut p, "chameleon.live_correction_db", "0,0");
+        if styles != 1 {
+            let e = ModelMetadata::from_props(&p).unwrap_err();
+            assert!(e.to_string().contains("rows of gains"), "{e}");
+        }
+        let mut q = valid();
+        set(&mut q, "chameleon.format_version", "3");
+        set(&mut q, "chameleon.live_correction_hz", "100,1000");
+        let e = ModelMetadata::from_props(&q).unwrap_err();
+        assert!(e.to_string().contains("go together"), "{e}");
     }
 
     #[test]

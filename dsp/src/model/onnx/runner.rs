@@ -9,6 +9,7 @@ use realfft::num_complex::Complex32;
 use crate::frame::Frame;
 use crate::generated_phase::{self, PhaseGenerator};
 use crate::geometry::StftGeometry;
+use crate::live_correction::{self, BinCorrection};
 use crate::model::metadata::{ModelMetadata, OutputKind, PhaseKind};
 use crate::model::onnx::bin_map::BinMap;
 use crate::model::onnx::network::{run_session, RunIo, SharedNetwork};
@@ -78,6 +79,9 @@ struct Prepared {
     /// Generated phase (`chameleon.phase = generated`, at geometries it runs at), on the
     /// engine's bins and hop.
     phase_generator: Option<PhaseGenerator>,
+    /// The model's Live correction on the engine's bins (short synthesis spans only,
+    /// [`live_correction::applies_at`]).
+    live_correction: Option<BinCorrection>,
     /// Run each channel as its own batch of 1 (model with a fixed batch of 1).
     per_channel: bool,
 }
@@ -248,6 +252,11 @@ impl FrameModel for OnnxModel {
             phase_generator: (meta.phase == PhaseKind::Generated
                 && generated_phase::runs_at(geometry))
             .then(|| PhaseGenerator::new(channels, eb, geometry.fft_size, geometry.hop)),
+            live_correction: meta
+                .live_correction
+                .as_ref()
+                .filter(|_| live_correction::applies_at(geometry))
+                .map(|c| c.for_bins(geometry.fft_size, sample_rate)),
             per_channel,
             map,
         };
@@ -408,6 +417,9 @@ fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
     let mb = p.map.model_bins();
     let seq = frame.seq;
     let scale = meta.magnitude_scale;
+    if let Some(correction) = p.live_correction.as_mut() {
+        correction.set_weights(&p.style[..meta.styles.len()]);
+    }
     for c in 0..p.channels {
         let primary = &p.primary[c * mb..(c + 1) * mb];
         let (input, output) = frame.channel_io(c);
@@ -457,6 +469,9 @@ fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
                 let (sin, cos) = phase.sin_cos();
                 *o += Complex32::new(cos, sin) * (n / scale);
             }
+        }
+        if let Some(correction) = &p.live_correction {
+            correction.apply(output);
         }
     }
 }
