@@ -2,9 +2,9 @@
 //!
 //! Live resynthesises only the last quarter of each frame ([`crate::latency_mode`]), and that
 //! short span plays the model's per-bin gains with a different balance than the long span the
-//! model was trained through: measured on training pieces, Live's output lacks 3 to 8 dB
-//! between 8 and 13 kHz against the true target renders, and strays by a decibel or two
-//! elsewhere, differently for each style. A model file of format version 3 may carry that
+//! model was trained through: measured on training pieces against the true target renders,
+//! Live's output of the bundled model lacks 1 to 8 dB in the bands between 9 and 15 kHz for
+//! eight of its nine styles, and strays by up to 4 dB elsewhere, differently for each style. A model file of format version 3 may carry that
 //! measured difference (`chameleon.live_correction_hz` and `chameleon.live_correction_db`,
 //! see `docs/model-format.md`; `training/eval/fit_live_correction.py` measures it through
 //! this engine). Where [`applies_at`] says so, each output spectrum is then multiplied by the
