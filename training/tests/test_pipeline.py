@@ -135,16 +135,23 @@ def test_rust_engine_loads_the_export_and_matches_python(tiny):
     assert np.median(np.abs(ratio_db)) < 1.0
 
 
-def test_rust_engine_matches_python_for_a_recurrent_magnitude_model(tmp_path):
-    """The bundled kind (magnitude output with the sustain state): the Rust engine carries the
-    state from hop to hop exactly as the format says, so both engines agree sample by sample."""
+def perturbed_magnitude_model(seed: int):
+    """A tiny two-style ``magnitude`` model with the sustain state, its weights moved off
+    their initial values so that its output differs from its input."""
     from chameleon_training.model import StyleModel
 
-    torch.manual_seed(2)
+    torch.manual_seed(seed)
     model = StyleModel(2, context=4, frame_dim=16, hidden=32, output="magnitude", sustain=True)
     with torch.no_grad():
         for p in model.parameters():
             p.add_(0.05 * torch.randn_like(p))
+    return model
+
+
+def test_rust_engine_matches_python_for_a_recurrent_magnitude_model(tmp_path):
+    """The bundled kind (magnitude output with the sustain state): the Rust engine carries the
+    state from hop to hop exactly as the format says, so both engines agree sample by sample."""
+    model = perturbed_magnitude_model(2)
     path = tmp_path / "magnitude.onnx"
     export.export(model, [("strings", "String Ensemble", 48), ("flute", "Flute", 73)], path, "Tiny", "0.0.1")
     notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
@@ -161,13 +168,7 @@ def test_generated_phase_model_format_2_matches_in_both_engines(tmp_path):
     engine and the Python reference engine, in both latency modes; the same weights exported
     as version 1 keep the input phase (and so sound different in Studio). Live, whose short
     synthesis span keeps the input's phase, plays both files alike."""
-    from chameleon_training.model import StyleModel
-
-    torch.manual_seed(5)
-    model = StyleModel(2, context=4, frame_dim=16, hidden=32, output="magnitude", sustain=True)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(0.05 * torch.randn_like(p))
+    model = perturbed_magnitude_model(5)
     styles = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
     v2 = tmp_path / "generated.onnx"
     v1 = tmp_path / "input.onnx"
@@ -194,13 +195,7 @@ def test_live_correction_format_3_matches_in_both_engines(tmp_path):
     """Format version 3 with a Live correction: both engines apply it alike in Live, and
     neither applies it in Studio, which plays the file as it played without the correction."""
     from chameleon_training import live_correction
-    from chameleon_training.model import StyleModel
-
-    torch.manual_seed(7)
-    model = StyleModel(2, context=4, frame_dim=16, hidden=32, output="magnitude", sustain=True)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(0.05 * torch.randn_like(p))
+    model = perturbed_magnitude_model(7)
     styles = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
     v2 = tmp_path / "plain.onnx"
     v3 = tmp_path / "corrected.onnx"
