@@ -11,7 +11,10 @@ program. Each source is styled by ``chameleon-render --latency-mode live`` with 
 it is (its own correction removed first); per piece, the level-normalised mean log
 1/3-octave band power of the output is compared with the true target render's, and the
 correction is the mean difference over banks, sources and pieces, clamped to
-±``--clamp-db``. The model file in ``--out`` is the input's with the correction added.
+±``--clamp-db``, then lowered where needed so that no style's correction raises the level of
+a flat (white) spectrum (``level_neutral``): the measurement is level-normalised, so only the
+balance is measured, and a lift of the top octave must not make broadband input (noise, an
+impulse train) louder. The model file in ``--out`` is the input's with the correction added.
 """
 
 from __future__ import annotations
@@ -39,6 +42,19 @@ def band_centres_hz() -> np.ndarray:
     member = third_octave_matrix() > 0
     freqs = np.arange(member.shape[1]) * analysis.SAMPLE_RATE / analysis.FFT_SIZE
     return np.array([np.exp(np.mean(np.log(np.maximum(freqs[row], 20.0)))) for row in member])
+
+
+def level_neutral(centres_hz: np.ndarray, gains_db: np.ndarray) -> np.ndarray:
+    """``gains_db`` ``[styles, bands]`` with each row lowered by its power gain on a white
+    spectrum at the model's own rate, where that gain is above 0 dB."""
+    out = np.array(gains_db, dtype=np.float64)
+    for i, row in enumerate(out):
+        one_hot = np.eye(len(out))[i]
+        g = live_correction.bin_gains((np.asarray(centres_hz), out), one_hot, analysis.FFT_SIZE,
+                                      analysis.SAMPLE_RATE)
+        white_db = 10 * np.log10(np.mean(g[1:] ** 2))
+        row -= max(0.0, white_db)
+    return out
 
 
 def mean_band_levels(audio: np.ndarray, spans) -> np.ndarray:
@@ -108,6 +124,7 @@ def main(argv=None) -> None:
             raise SystemExit(f"no bank in {args.banks} has the programs of {', '.join(missing)}")
         gains = np.clip(np.array([np.mean(diffs[s], axis=0) for s in model.styles]),
                         -args.clamp_db, args.clamp_db)
+        gains = level_neutral(band_centres_hz(), gains)
         live_correction.write_into(args.model, (band_centres_hz(), gains), args.out, args.version)
     print(f"wrote {args.out}")
 
