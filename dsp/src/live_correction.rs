@@ -4,8 +4,8 @@
 //! short span plays the model's per-bin gains with a different balance than the long span the
 //! model was trained through: measured on training pieces against the true target renders,
 //! Live's output of the bundled model lacks 1 to 8 dB in the bands between 9 and 15 kHz for
-//! eight of its nine styles, and strays by up to 4 dB elsewhere, differently for each style. A model file of format version 3 may carry that
-//! measured difference (`chameleon.live_correction_hz` and `chameleon.live_correction_db`,
+//! eight of its nine styles, and strays by up to 4 dB elsewhere, differently for each style.
+//! A model file of format version 3 may carry that measured difference (`chameleon.live_correction_hz` and `chameleon.live_correction_db`,
 //! see `docs/model-format.md`; `training/eval/fit_live_correction.py` measures it through
 //! this engine). Where [`applies_at`] says so, each output spectrum is then multiplied by the
 //! style mix's correction: per style, decibels at band centres, interpolated linearly over
@@ -161,14 +161,15 @@ impl BinCorrection {
     /// Sets the gain per bin for normalised style `weights` (one per style; missing ones
     /// count as 0). Allocation-free.
     pub fn set_weights(&mut self, weights: &[f32]) {
-        for (k, g) in self.gain.iter_mut().enumerate() {
-            let db: f32 = self
-                .gains_db
-                .chunks(self.bins)
-                .zip(weights)
-                .map(|(row, &w)| w * row[k])
-                .sum();
-            *g = (db * (std::f32::consts::LN_10 / 20.0)).exp();
+        // NOTE: `gain` first holds the blended dB, then the amplitude gain.
+        self.gain.fill(0.0);
+        for (row, &w) in self.gains_db.chunks(self.bins).zip(weights) {
+            for (g, &db) in self.gain.iter_mut().zip(row) {
+                *g += w * db;
+            }
+        }
+        for g in &mut self.gain {
+            *g = (*g * (std::f32::consts::LN_10 / 20.0)).exp();
         }
     }
 

@@ -60,25 +60,41 @@ def bin_gains(correction: tuple[np.ndarray, np.ndarray], style_vec: np.ndarray, 
     return 10.0 ** (db / 20.0)
 
 
-def write_into(model_path: Path, correction: tuple[np.ndarray, np.ndarray], out: Path,
-               version: str | None = None) -> None:
-    """Copies the model at ``model_path`` to ``out`` with ``correction`` in its metadata (format
-    version 3) and, when given, a new ``chameleon.model_version``."""
+def _rewrite_metadata(model_path: Path, out: Path, edit) -> None:
+    """Copies the model at ``model_path`` to ``out`` with its metadata passed through ``edit``
+    (a function from the key/value dict to the new one)."""
     import onnx
 
     proto = onnx.load(str(model_path))
-    meta = {p.key: p.value for p in proto.metadata_props}
-    styles = meta["chameleon.styles"].split(",")
-    centres, gains = correction
-    if np.asarray(gains).shape != (len(styles), len(centres)):
-        raise ValueError(f"correction of shape {np.asarray(gains).shape} for {len(styles)} styles "
-                         f"and {len(centres)} bands")
-    meta.update(values(centres, gains))
-    meta["chameleon.format_version"] = FORMAT_VERSION
-    if version is not None:
-        meta["chameleon.model_version"] = version
+    meta = edit({p.key: p.value for p in proto.metadata_props})
     del proto.metadata_props[:]
     for k, v in meta.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = k, v
     onnx.save(proto, str(out))
+
+
+def write_into(model_path: Path, correction: tuple[np.ndarray, np.ndarray], out: Path,
+               version: str | None = None) -> None:
+    """Copies the model at ``model_path`` to ``out`` with ``correction`` in its metadata (format
+    version 3) and, when given, a new ``chameleon.model_version``."""
+    centres, gains = correction
+
+    def edit(meta: dict[str, str]) -> dict[str, str]:
+        styles = meta["chameleon.styles"].split(",")
+        if np.asarray(gains).shape != (len(styles), len(centres)):
+            raise ValueError(f"correction of shape {np.asarray(gains).shape} for {len(styles)} "
+                             f"styles and {len(centres)} bands")
+        meta.update(values(centres, gains))
+        meta["chameleon.format_version"] = FORMAT_VERSION
+        if version is not None:
+            meta["chameleon.model_version"] = version
+        return meta
+
+    _rewrite_metadata(model_path, out, edit)
+
+
+def write_without(model_path: Path, out: Path) -> None:
+    """Copies the model at ``model_path`` to ``out`` without any Live correction."""
+    _rewrite_metadata(model_path, out,
+                      lambda meta: {k: v for k, v in meta.items() if k not in (HZ_KEY, DB_KEY)})

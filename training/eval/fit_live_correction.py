@@ -93,16 +93,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # Measure the model without any correction it already carries.
         plain = Path(tmp) / "plain.onnx"
-        import onnx
-
-        proto = onnx.load(str(args.model))
-        keep = [(p.key, p.value) for p in proto.metadata_props
-                if p.key not in (live_correction.HZ_KEY, live_correction.DB_KEY)]
-        del proto.metadata_props[:]
-        for k, v in keep:
-            entry = proto.metadata_props.add()
-            entry.key, entry.value = k, v
-        onnx.save(proto, str(plain))
+        live_correction.write_without(args.model, plain)
         model = OnnxStyleModel(plain)
         notes, spans = fitting_pieces(args.pieces, args.seed)
         diffs: dict[str, list[np.ndarray]] = {s: [] for s in model.styles}

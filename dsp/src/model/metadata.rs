@@ -1,4 +1,4 @@
-//! Model format metadata (versions 1 and 2): the `chameleon.*` keys of an ONNX model's
+//! Model format metadata (versions 1 to 3): the `chameleon.*` keys of an ONNX model's
 //! `metadata_props` (specified in `docs/model-format.md`), parsed and validated in one pass that
 //! reports every problem at once. Version 2 adds one key, `chameleon.phase`; version 3 adds the
 //! Live correction (`chameleon.live_correction_hz` and `chameleon.live_correction_db`, see
