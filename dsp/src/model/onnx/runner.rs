@@ -380,7 +380,9 @@ fn load_inputs(meta: &ModelMetadata, p: &mut Prepared, frame: &Frame) {
     let base = p.phase * p.channels * ctx * mb;
     for c in 0..p.channels {
         for (m, x) in p.engine_mag.iter_mut().zip(frame.input_channel(c)) {
-            *m = x.norm();
+            // NOTE: not `norm()`: its overflow-safe `hypot` cost about 2 % of 8 instances' CPU,
+            // and a spectrum's magnitudes are far from overflowing a plain square.
+            *m = x.norm_sqr().sqrt();
         }
         let model_mag = &mut p.model_mag[c * mb..(c + 1) * mb];
         p.map.magnitudes_to_model(&p.engine_mag, model_mag);
@@ -427,7 +429,7 @@ fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
             (OutputKind::Magnitude, true) => {
                 for ((o, x), &target) in output.iter_mut().zip(input).zip(primary) {
                     let target = target / scale;
-                    let mag = x.norm();
+                    let mag = x.norm_sqr().sqrt();
                     *o = if mag > 0.0 {
                         x * (target / mag)
                     } else {
