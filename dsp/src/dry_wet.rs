@@ -1,6 +1,8 @@
 //! Latency-aligned dry/wet mixing: the dry signal is delayed by exactly the engine latency so
 //! any mix of an identity path nulls against the delayed input.
 
+use crate::sample_stats;
+
 /// Time for the mix to glide to a new value, in seconds.
 const MIX_GLIDE_SECONDS: f32 = 0.01;
 
@@ -85,30 +87,31 @@ impl DryWetMixer {
     /// Energy `Σx²`, over channels, of `samples` dry samples starting `offset` samples after
     /// the next one to play (what lies beyond the delay is not counted).
     pub fn upcoming_energy_at(&self, offset: usize, samples: usize) -> f32 {
-        self.fold_upcoming(offset, samples, 0.0, |sum, x| sum + x * x)
+        self.fold_upcoming(offset, samples, sample_stats::energy, |a, b| a + b)
     }
 
     /// The largest absolute value, over channels, of `samples` dry samples starting `offset`
     /// samples after the next one to play (what lies beyond the delay is not counted).
     pub fn upcoming_peak(&self, offset: usize, samples: usize) -> f32 {
-        self.fold_upcoming(offset, samples, 0.0, |peak, x| peak.max(x.abs()))
+        self.fold_upcoming(offset, samples, sample_stats::peak, f32::max)
     }
 
+    /// `combine` of `stat` over every channel's (at most two) contiguous pieces of the span.
     fn fold_upcoming(
         &self,
         offset: usize,
         samples: usize,
-        init: f32,
-        f: impl Fn(f32, f32) -> f32,
+        stat: fn(&[f32]) -> f32,
+        combine: fn(f32, f32) -> f32,
     ) -> f32 {
-        let mut acc = init;
+        let mut acc = 0.0;
         for line in &self.delay {
             let len = line.len();
             let n = samples.min(len.saturating_sub(offset));
             let start = (self.position + offset) % len;
             let first = n.min(len - start);
-            acc = line[start..start + first].iter().fold(acc, |a, &x| f(a, x));
-            acc = line[..n - first].iter().fold(acc, |a, &x| f(a, x));
+            acc = combine(acc, stat(&line[start..start + first]));
+            acc = combine(acc, stat(&line[..n - first]));
         }
         acc
     }

@@ -29,6 +29,7 @@ pub mod model;
 pub mod overlap_add;
 pub mod peak_limiter;
 pub mod runtime;
+pub mod sample_stats;
 pub mod stats;
 pub mod stft;
 pub mod window;

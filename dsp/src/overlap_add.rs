@@ -9,7 +9,7 @@ use realfft::num_complex::Complex32;
 use realfft::{ComplexToReal, RealFftPlanner};
 
 use crate::geometry::StftGeometry;
-use crate::{low_delay_window, window};
+use crate::{low_delay_window, sample_stats, window};
 
 /// Streaming resynthesis for a fixed channel count and geometry. Allocates only in
 /// [`OverlapAdd::new`].
@@ -61,11 +61,14 @@ impl OverlapAdd {
         for (channel, acc) in self.accumulator.iter_mut().enumerate() {
             let input = &spectrum[channel * bins..(channel + 1) * bins];
             // A zero spectrum adds nothing: skip its inverse transform.
-            let silent = input.iter().all(|c| c.re == 0.0 && c.im == 0.0);
-            self.ifft_input.copy_from_slice(input);
-            // A real signal's DC and Nyquist bins are real; the inverse transform needs them so.
-            self.ifft_input[0].im = 0.0;
-            self.ifft_input[bins - 1].im = 0.0;
+            let silent = sample_stats::all_zero_complex(input);
+            if !silent {
+                self.ifft_input.copy_from_slice(input);
+                // A real signal's DC and Nyquist bins are real; the inverse transform needs
+                // them so.
+                self.ifft_input[0].im = 0.0;
+                self.ifft_input[bins - 1].im = 0.0;
+            }
             if !silent
                 && self
                     .ifft

@@ -7,7 +7,7 @@ use realfft::num_complex::Complex32;
 use realfft::{RealFftPlanner, RealToComplex};
 
 use crate::geometry::StftGeometry;
-use crate::window;
+use crate::{sample_stats, window};
 
 /// Largest sample magnitude analysed (+120 dB above full scale); larger values are clamped.
 pub const MAX_ANALYSIS_LEVEL: f32 = 1e6;
@@ -64,7 +64,7 @@ impl StftAnalyzer {
         for (channel, history) in self.history.iter_mut().enumerate() {
             let out = &mut spectrum[channel * bins..(channel + 1) * bins];
             // Digital silence: the transform of zeros is zeros, so skip it.
-            if history.iter().all(|&x| x == 0.0) {
+            if sample_stats::all_zero(history) {
                 out.fill(Complex32::new(0.0, 0.0));
                 continue;
             }
