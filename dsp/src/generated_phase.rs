@@ -208,10 +208,10 @@ impl PhaseGenerator {
                 bin.output_phasor = x;
                 continue;
             }
-            // The input's phase as a unit phasor (an empty bin has phase 0).
-            let phasor_in = unit(x).unwrap_or(one);
+            // The input's phase as a unit phasor (an empty bin has phase 0), where needed.
+            let phasor_in = || unit(x).unwrap_or(one);
             let generated = match elapsed {
-                None => phasor_in,
+                None => phasor_in(),
                 Some(n) => {
                     let (advance, rotation) = bin.advance(nominal);
                     let rotation = if n == 1.0 {
@@ -220,13 +220,13 @@ impl PhaseGenerator {
                         let (s, c) = (advance * n).sin_cos();
                         Complex32::new(c, s)
                     };
-                    unit(bin.output_phasor * rotation).unwrap_or(phasor_in)
+                    unit(bin.output_phasor * rotation).unwrap_or_else(phasor_in)
                 }
             };
             let phasor_out = if weight >= 1.0 {
                 generated
             } else {
-                let blend = phasor_in * (1.0 - weight) + generated * weight;
+                let blend = phasor_in() * (1.0 - weight) + generated * weight;
                 if blend.norm_sqr() > 1e-12 {
                     blend / blend.norm_sqr().sqrt()
                 } else {

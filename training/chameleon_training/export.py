@@ -7,12 +7,16 @@ The file is one ONNX graph with embedded weights, inputs ``features`` ``[batch, 
 and ``style`` ``[batch, n_styles]``, the outputs of the model's kind (``mask`` and ``noise``
 ``[batch, bins]`` for ``mask_noise``), ``state_in``/``state_out`` ``[batch, bands]`` for a
 sustain model, a dynamic batch axis, and the format's ``chameleon.*`` metadata. After writing,
-ONNX Runtime's output is checked against PyTorch's.
+ONNX Runtime's output is checked against PyTorch's. ``--weights int8`` then stores the weights
+in 8 bits (``chameleon_training.quantize``), as the bundled model does, and checks the result
+against the float file.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +24,7 @@ import numpy as np
 import onnx
 import torch
 
+from . import quantize as quantize_mod
 from .analysis import DEFAULT, FEATURE, WINDOW, Geometry
 from .model import StyleModel
 
@@ -27,6 +32,8 @@ from .model import StyleModel
 FORMAT_VERSION = "1"
 #: Values of ``chameleon.phase`` (format version 2).
 PHASE_KINDS = ("input", "generated")
+#: How the weights are stored: float32, or 8-bit (``chameleon_training.quantize``).
+WEIGHT_KINDS = ("float32", "int8")
 
 
 def load_checkpoint(path: Path, g: Geometry = DEFAULT) -> tuple[StyleModel, dict]:
@@ -74,8 +81,9 @@ def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, v
 
 def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, name: str,
            version: str, g: Geometry = DEFAULT, license_: str = "", check: bool = True,
-           phase: str = "input") -> dict:
-    """Writes the ONNX file and returns a report (max abs difference ORT vs PyTorch)."""
+           phase: str = "input", weights: str = "float32") -> dict:
+    """Writes the ONNX file and returns a report (max abs difference ORT vs PyTorch, and for
+    8-bit ``weights`` the RMS dB difference from the float file)."""
     model = model.eval().cpu()
     feats = torch.randn(2, model.context, g.bins) * 2.0 - 7.0
     style = torch.zeros(2, model.n_styles)
@@ -108,6 +116,15 @@ def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, nam
     report = {"path": str(out), "bytes": out.stat().st_size}
     if check:
         report.update(check_against_torch(model, out, g))
+    if weights == "int8":
+        with tempfile.TemporaryDirectory() as tmp:
+            float_path = Path(tmp) / "float.onnx"
+            shutil.copyfile(out, float_path)
+            quantize_mod.quantize(float_path, out)
+            report["int8_rms_db"] = quantize_mod.compare(float_path, out)
+        report["bytes"] = out.stat().st_size
+    elif weights != "float32":
+        raise ValueError(f"weights {weights!r} is not one of {WEIGHT_KINDS}")
     return report
 
 
@@ -180,11 +197,13 @@ def main(argv=None) -> None:
     ap.add_argument("--time", action="store_true", help="also time one stereo hop in ONNX Runtime")
     ap.add_argument("--phase", choices=PHASE_KINDS, default="input",
                     help="generated: format version 2 with generated phase (docs/model-format.md)")
+    ap.add_argument("--weights", choices=WEIGHT_KINDS, default="float32",
+                    help="int8: 8-bit weights, as the bundled model (chameleon_training.quantize)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     model, ckpt = load_checkpoint(args.checkpoint)
     report = export(model, ckpt["styles"], args.output, args.name, args.version, license_=args.license,
-                    phase=args.phase)
+                    phase=args.phase, weights=args.weights)
     if args.time:
         report["timing"] = time_per_hop(args.output)
     print(report)

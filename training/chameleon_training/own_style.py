@@ -159,6 +159,9 @@ def main(argv=None) -> Path:
     ap.add_argument("--phase", choices=["input", "generated"], default="generated",
                     help="the output file's phase (docs/model-format.md, version 2); generated, as "
                          "the bundled model, unless a host needs a version 1 file")
+    ap.add_argument("--weights", choices=["float32", "int8"], default="float32",
+                    help="int8: 8-bit weights (chameleon_training.quantize), cheaper in the plugin "
+                         "at a small cost in quality (docs/model-report.md); float32 as the bundled model")
     args = ap.parse_args(argv)
     if not re.fullmatch(r"[a-z0-9_-]+", args.ident):
         ap.error("--ident must match [a-z0-9_-]+")
@@ -212,7 +215,7 @@ def main(argv=None) -> Path:
     t_train = time.time() - t0 - t_data
     styles.append((args.ident, args.name, target if args.wav_dir is None else -1))
     report = export(model, styles, args.out, "Chameleon Orchestra + " + args.name, "2.0.0",
-                    phase=args.phase)
+                    phase=args.phase, weights=args.weights)
     ckpt_out = args.out.with_suffix(".pt")
     torch.save(dict(state=model.state_dict(), hparams=model.hparams, styles=styles), ckpt_out)
     print(f"{args.out}: styles {', '.join(s[0] for s in styles)}; {count_parameters(model)} parameters; "

@@ -9,7 +9,7 @@ import onnx
 import pytest
 import torch
 
-from chameleon_training import analysis, engine, export, midi, render, train
+from chameleon_training import analysis, engine, export, midi, quantize, render, train
 from chameleon_training.model import third_octave_matrix
 from eval import rust_engine
 
@@ -218,3 +218,33 @@ def test_live_correction_format_3_matches_in_both_engines(tmp_path):
             a, _ = rust_engine.render(x, v2, "flute", extra_args=("--raw-model",))
             b, _ = rust_engine.render(x, v3, "flute", extra_args=("--raw-model",))
         assert np.array_equal(a, b), f"{eng}: Studio changed with the Live correction"
+
+
+def test_int8_weights_keep_the_format_and_play_alike_in_both_engines(tmp_path):
+    """``--weights int8`` (the bundled model's storage): the file keeps every metadata key,
+    its matrix multiplies run on 8-bit weights, it is smaller than the float file, its output
+    stays within the quantisation bound of the float model's, and the Rust engine plays it as
+    the Python reference engine does."""
+    model = perturbed_magnitude_model(11)
+    styles = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
+    float_path = tmp_path / "float.onnx"
+    int8_path = tmp_path / "int8.onnx"
+    export.export(model, styles, float_path, "Tiny", "0.0.1", phase="generated")
+    report = export.export(model, styles, int8_path, "Tiny", "0.0.1", phase="generated",
+                           weights="int8")
+    assert 0.0 < report["int8_rms_db"] <= quantize.MAX_RMS_DB
+    float_proto, int8_proto = onnx.load(str(float_path)), onnx.load(str(int8_path))
+    assert ({p.key: p.value for p in int8_proto.metadata_props}
+            == {p.key: p.value for p in float_proto.metadata_props})
+    ops = {n.op_type for n in int8_proto.graph.node}
+    assert "MatMulInteger" in ops and "MatMul" not in ops and "Gemm" not in ops, ops
+    assert int8_path.stat().st_size < float_path.stat().st_size
+    notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
+    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+    assert_engines_agree(int8_path, x, "flute")
+    assert_engines_agree(int8_path, x, "flute", mode="live")
+    # Another model's file fails the bound.
+    other = tmp_path / "other.onnx"
+    export.export(perturbed_magnitude_model(12), styles, other, "Tiny", "0.0.1", phase="generated")
+    with pytest.raises(RuntimeError):
+        quantize.compare(float_path, other)
