@@ -1,8 +1,9 @@
 //! Statistics of blocks of samples, written so that the compiler vectorises them: no early
 //! exit, and independent partial results ("lanes") where the order of floating-point
 //! operations would otherwise be fixed. The hot paths use them once per hop on whole frames
-//! and delay lines (the STFT's silence test, the overlap-add's, the level guard's look-ahead);
-//! the element-by-element forms they replaced were about a fifth of a silent instance's cost.
+//! and delay lines (the STFT's silence test, the overlap-add's, the level guard's look-ahead).
+//! In a `perf` profile of 8 instances fed silence, the functions holding the element-by-element
+//! forms they replaced took about a fifth of the samples.
 
 use crate::Complex32;
 
