@@ -74,7 +74,7 @@ struct BinState {
     /// The instantaneous frequency `tracked_turn` gives, in radians per hop, and its one-hop
     /// rotation `e^(i advance)`; `None` until a bin that takes propagated phase needs them
     /// after a new tracking hop.
-    advance: Option<(f32, Complex32)>,
+    cached_advance: Option<(f32, Complex32)>,
 }
 
 impl BinState {
@@ -83,13 +83,13 @@ impl BinState {
         output_phasor: Complex32::new(1.0, 0.0),
         tracked_turn: Complex32::new(0.0, 0.0),
         tracked_hops: 0.0,
-        advance: None,
+        cached_advance: None,
     };
 
     /// The bin's instantaneous frequency in radians per hop (the last tracked phase advance,
     /// or the bin's `nominal` one) and its one-hop rotation, computed once per tracking hop.
     fn advance(&mut self, nominal: f32) -> (f32, Complex32) {
-        *self.advance.get_or_insert_with(|| {
+        *self.cached_advance.get_or_insert_with(|| {
             let n = self.tracked_hops;
             let advance = if n > 0.0 {
                 let z = self.tracked_turn;
@@ -162,7 +162,7 @@ impl PhaseGenerator {
             // The first hop since a reset: every bin starts at its nominal frequency.
             for bin in &mut state.bins {
                 bin.tracked_hops = 0.0;
-                bin.advance = None;
+                bin.cached_advance = None;
             }
         }
         let peak = input.iter().map(|x| x.norm_sqr()).fold(0.0f32, f32::max);
@@ -199,7 +199,7 @@ impl PhaseGenerator {
                         x
                     };
                     bin.tracked_hops = n;
-                    bin.advance = None;
+                    bin.cached_advance = None;
                 }
             }
             bin.last_input = x;

@@ -84,6 +84,8 @@ def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, nam
            phase: str = "input", weights: str = "float32") -> dict:
     """Writes the ONNX file and returns a report (max abs difference ORT vs PyTorch, and for
     8-bit ``weights`` the RMS dB difference from the float file)."""
+    if weights not in WEIGHT_KINDS:
+        raise ValueError(f"weights {weights!r} is not one of {WEIGHT_KINDS}")
     model = model.eval().cpu()
     feats = torch.randn(2, model.context, g.bins) * 2.0 - 7.0
     style = torch.zeros(2, model.n_styles)
@@ -123,8 +125,6 @@ def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, nam
             quantize_mod.quantize(float_path, out)
             report["int8_rms_db"] = quantize_mod.compare(float_path, out)
         report["bytes"] = out.stat().st_size
-    elif weights != "float32":
-        raise ValueError(f"weights {weights!r} is not one of {WEIGHT_KINDS}")
     return report
 
 
