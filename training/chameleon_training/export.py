@@ -8,8 +8,8 @@ and ``style`` ``[batch, n_styles]``, the outputs of the model's kind (``mask`` a
 ``[batch, bins]`` for ``mask_noise``), ``state_in``/``state_out`` ``[batch, bands]`` for a
 sustain model, a dynamic batch axis, and the format's ``chameleon.*`` metadata. After writing,
 ONNX Runtime's output is checked against PyTorch's. ``--weights int8`` then stores the weights
-in 8 bits (``chameleon_training.quantize``), as the bundled model does, and checks the result
-against the float file.
+in 8 bits (``chameleon_training.quantize``; the bundled model keeps float weights) and checks
+the result against the float file.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def main(argv=None) -> None:
     ap.add_argument("--phase", choices=PHASE_KINDS, default="input",
                     help="generated: format version 2 with generated phase (docs/model-format.md)")
     ap.add_argument("--weights", choices=WEIGHT_KINDS, default="float32",
-                    help="int8: 8-bit weights, as the bundled model (chameleon_training.quantize)")
+                    help="int8: 8-bit weights (chameleon_training.quantize); the bundled model is float32")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     model, ckpt = load_checkpoint(args.checkpoint)
