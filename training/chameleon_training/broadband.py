@@ -113,7 +113,8 @@ def stream(seed: int, seconds: float, sr: int = analysis.SAMPLE_RATE) -> np.ndar
 
 
 def build(seed: int, seconds: float, g: Geometry = DEFAULT, cache_dir: Path | None = None,
-          state_programs: bool = False, longterm: bool = False) -> BroadbandData:
+          state_programs: bool = False, longterm: bool = False,
+          onset: bool = False) -> BroadbandData:
     """Features of :func:`stream` (cached), with recurrent states for sustain models when
     ``state_programs``."""
     from .render import CACHE_DIR
@@ -133,5 +134,5 @@ def build(seed: int, seconds: float, g: Geometry = DEFAULT, cache_dir: Path | No
     if state_programs:
         from .model import sustain_states
 
-        data.held = sustain_states(feats, g, longterm).astype(np.float16)
+        data.held = sustain_states(feats, g, longterm, onset).astype(np.float16)
     return data

@@ -40,19 +40,20 @@ class SoundfontData:
     held: np.ndarray | None = None
 
     def with_sustain(self, programs: list[int], g: Geometry = DEFAULT,
-                     longterm: bool = False) -> "SoundfontData":
+                     longterm: bool = False, onset: bool = False) -> "SoundfontData":
         """Computes :attr:`held` for ``programs`` (the other rows stay zero); with
-        ``longterm`` each row also carries the long-term band levels."""
-        from .model import sustain_states, third_octave_matrix
+        ``longterm`` each row also carries the long-term band levels, with ``onset`` the onset
+        levels (``model.sustain_states``)."""
+        from .model import state_width, sustain_states, third_octave_matrix
 
         if self.held is None:
-            width = third_octave_matrix(g).shape[0] * (2 if longterm else 1)
+            width = state_width(third_octave_matrix(g).shape[0], longterm, onset)
             self.held = np.zeros((len(self.programs), self.feats.shape[1], width), dtype=np.float16)
         for p in programs:
             if p not in self.programs:
                 continue
             row = self.programs.index(p)
-            self.held[row] = sustain_states(self.feats[row], g, longterm).astype(np.float16)
+            self.held[row] = sustain_states(self.feats[row], g, longterm, onset).astype(np.float16)
         return self
 
 

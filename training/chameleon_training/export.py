@@ -149,10 +149,13 @@ def check_against_torch(model: StyleModel, path: Path, g: Geometry = DEFAULT,
         with torch.no_grad():
             expected = [t.numpy() for t in model(*args)]
         got = sess.run(model.output_names(), feed)
-        for t, o in zip(expected, got):
+        for name, t, o in zip(model.output_names(), expected, got):
             # rtol 1e-3, plus an absolute 1e-6 (magnitude_scale units, about -115 dB re full
-            # scale) where float rounding of near-silent bins dominates.
-            excess = np.abs(t - o) - (1e-3 * np.abs(t) + 1e-6)
+            # scale) where float rounding of near-silent bins dominates; the state's levels
+            # (nepers) take 1e-2 (0.09 dB) instead: in bands just above the floor,
+            # exp(feature) - floor cancels, and the two runtimes round it differently.
+            atol = 1e-2 if name == "state_out" else 1e-6
+            excess = np.abs(t - o) - (1e-3 * np.abs(t) + atol)
             worst = max(worst, float(np.max(np.abs(t - o))))
             if np.any(excess > 0):
                 raise RuntimeError(

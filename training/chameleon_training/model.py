@@ -27,6 +27,12 @@ With ``longterm`` as well, the state carries a second value per band: the input'
 band level, the log of an exponential moving average of band power with a time constant of
 :data:`LONGTERM_SECONDS`. It gives the network what a match-EQ knows (the source's long-term
 spectrum) so it can fit the style to the source it is hearing, not to an average source.
+
+With ``onset`` the state carries, per band and for each rate of :data:`ONSET_RISE_DB_PER_S`,
+a level that follows the input down at once but rises no faster than that rate. How far the
+current frame lies above each of them tells the network how recently, and from how low, the
+band's level rose: the age of a note, so an attack can be shaped (a bowed or blown swell from
+a struck or plucked onset) rather than copied from the source.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ SUSTAIN_FLOOR_LOG = math.log(1e-5)
 SUSTAIN_MIN = -30.0
 #: Time constant of the long-term band level of the ``longterm`` state, seconds.
 LONGTERM_SECONDS = 3.0
+#: Rise rates of the ``onset`` state's band levels, dB per second (each falls at once).
+ONSET_RISE_DB_PER_S = (30.0, 120.0)
 
 
 def sustain_decay_per_frame(g: Geometry = DEFAULT) -> float:
@@ -62,6 +70,17 @@ def longterm_coeff(g: Geometry = DEFAULT) -> float:
     return g.hop / (LONGTERM_SECONDS * g.sample_rate)
 
 
+def onset_rise_per_frame(g: Geometry = DEFAULT) -> list[float]:
+    """Largest rise per hop of each ``onset`` level, nepers."""
+    return [r * math.log(10) / 20 * g.hop / g.sample_rate for r in ONSET_RISE_DB_PER_S]
+
+
+def state_width(n_bands: int, longterm: bool = False, onset: bool = False) -> int:
+    """Values in the recurrent state: the held levels, then the long-term levels with
+    ``longterm``, then one band row per rise rate with ``onset``."""
+    return n_bands * (1 + int(longterm) + (len(ONSET_RISE_DB_PER_S) if onset else 0))
+
+
 def band_log_level(features: np.ndarray, g: Geometry = DEFAULT) -> np.ndarray:
     """Per-frame 1/3-octave band level above :data:`SUSTAIN_FLOOR_LOG`, nepers, unclamped:
     ``0.5 ln(band mean of |X|^2) - floor`` for features ``[..., bins]`` -> ``[..., bands]``
@@ -72,10 +91,12 @@ def band_log_level(features: np.ndarray, g: Geometry = DEFAULT) -> np.ndarray:
     return (0.5 * np.log(power + np.float32(1e-12)) - np.float32(SUSTAIN_FLOOR_LOG)).astype(np.float32)
 
 
-def sustain_states(features: np.ndarray, g: Geometry = DEFAULT, longterm: bool = False) -> np.ndarray:
+def sustain_states(features: np.ndarray, g: Geometry = DEFAULT, longterm: bool = False,
+                   onset: bool = False) -> np.ndarray:
     """Unclamped recurrent states after each frame, ``[..., frames, bands]`` float32 (held band
-    levels), or ``[..., frames, 2 * bands]`` with ``longterm`` (held levels, then long-term
-    levels), for feature streams ``[..., frames, bins]``. The model's ``state_out`` after frame
+    levels), with ``longterm`` followed by the long-term levels and with ``onset`` by the onset
+    levels of every rise rate (:func:`state_width` values in all), for feature streams
+    ``[..., frames, bins]``. The model's ``state_out`` after frame
     ``t`` is ``max(this[t] + gain, 0)`` for a stream scaled by ``gain`` nepers; the state before
     frame 0 is zero."""
     level = band_log_level(features, g)
@@ -86,8 +107,25 @@ def sustain_states(features: np.ndarray, g: Geometry = DEFAULT, longterm: bool =
         held = np.maximum(held - decay, level[..., t, :])
         held = np.maximum(held, np.float32(SUSTAIN_MIN))
         out[..., t, :] = held
-    if not longterm:
-        return out
+    parts = [out]
+    if longterm:
+        parts.append(_longterm_levels(level, g))
+    if onset:
+        # On levels clamped at the floor, as in the graph: exact at the stream's own level; at
+        # another training gain an onset from below the floor starts up to that gain off.
+        floored = np.maximum(level, np.float32(0.0))
+        for rise in onset_rise_per_frame(g):
+            follow = np.zeros(held.shape, dtype=np.float32)
+            rows = np.empty_like(level)
+            for t in range(level.shape[-2]):
+                follow = np.minimum(follow + np.float32(rise), floored[..., t, :])
+                rows[..., t, :] = follow
+            parts.append(rows)
+    return np.concatenate(parts, axis=-1) if len(parts) > 1 else out
+
+
+def _longterm_levels(level: np.ndarray, g: Geometry) -> np.ndarray:
+    """The long-term band levels after each frame of unclamped levels ``[..., frames, bands]``."""
     # Long-term level: the moving average runs on band power, from the zero state (power 1
     # at the floor) and on levels clamped at the floor, as in the graph.
     alpha = longterm_coeff(g)
@@ -97,7 +135,7 @@ def sustain_states(features: np.ndarray, g: Geometry = DEFAULT, longterm: bool =
     for t in range(level.shape[-2]):
         avg = (1.0 - alpha) * avg + alpha * power[..., t, :]
         lt[..., t, :] = 0.5 * np.log(avg)
-    return np.concatenate([out, lt], axis=-1)
+    return lt
 
 
 def third_octave_matrix(g: Geometry = DEFAULT, low_hz: float = 40.0) -> np.ndarray:
@@ -137,12 +175,14 @@ class StyleModel(nn.Module):
                  eq_init: np.ndarray | None = None,
                  feat_mean: np.ndarray | None = None, feat_std: np.ndarray | None = None,
                  max_residual: float = 2.5, output: str = "mask_noise", sustain: bool = False,
-                 longterm: bool = False):
+                 longterm: bool = False, onset: bool = False):
         super().__init__()
         if output not in OUTPUT_KINDS:
             raise ValueError(f"output must be one of {OUTPUT_KINDS}, not {output!r}")
         if longterm and not sustain:
             raise ValueError("the long-term state extends the sustain state: longterm needs sustain")
+        if onset and not sustain:
+            raise ValueError("the onset state extends the sustain state: onset needs sustain")
         bins = g.bins
         self.n_styles = n_styles
         self.context = context
@@ -151,6 +191,9 @@ class StyleModel(nn.Module):
         self.hparams = dict(n_styles=n_styles, context=context, frame_dim=frame_dim,
                             hidden=hidden, blocks=blocks, max_residual=max_residual,
                             output=output, sustain=sustain, longterm=longterm)
+        if onset:
+            # Only when set, so checkpoints without it build as they always did.
+            self.hparams["onset"] = True
         self.floor = float(g.feature_floor)
         self.max_residual = float(max_residual)
         mean = np.full(bins, math.log(1e-3)) if feat_mean is None else feat_mean
@@ -162,9 +205,10 @@ class StyleModel(nn.Module):
         self.register_buffer("band_member", torch.tensor((bands > 0).astype(np.float32)))
         self.n_bands = bands.shape[0]
         self.longterm = longterm
-        #: Width of the recurrent state: one held level per band, and one long-term level per
-        #: band with ``longterm``; 0 without sustain.
-        self.state_size = self.n_bands * (2 if longterm else 1) if sustain else 0
+        self.onset = onset
+        #: Width of the recurrent state (:func:`state_width`); 0 without sustain.
+        self.state_size = state_width(self.n_bands, longterm, onset) if sustain else 0
+        self.onset_rise = onset_rise_per_frame(g)
         self.sustain_decay = sustain_decay_per_frame(g)
         self.longterm_coeff = longterm_coeff(g)
         self.frame_proj = nn.Linear(bins, frame_dim)
@@ -175,8 +219,10 @@ class StyleModel(nn.Module):
             for _ in range(blocks)
         )
         if self.state_size:
-            # Held level and, with longterm, long-term level and long-term shape per band.
-            self.sustain_proj = nn.Linear(self.n_bands * (3 if longterm else 1), hidden)
+            # Held level; with longterm, long-term level and long-term shape; with onset, the
+            # frame over each onset level; per band.
+            seen = 1 + (2 if longterm else 0) + (len(self.onset_rise) if onset else 0)
+            self.sustain_proj = nn.Linear(self.n_bands * seen, hidden)
         self.mask_head = nn.Linear(hidden, bins)
         heads = [self.mask_head]
         eq = np.zeros((n_styles, bins)) if eq_init is None else eq_init
@@ -216,11 +262,21 @@ class StyleModel(nn.Module):
             state_out = held
             if self.longterm:
                 a = self.longterm_coeff
-                avg = (1.0 - a) * torch.exp(2.0 * state[:, nb:]) + a * torch.exp(2.0 * level)
+                avg = (1.0 - a) * torch.exp(2.0 * state[:, nb:2 * nb]) + a * torch.exp(2.0 * level)
                 lt = torch.clamp(0.5 * torch.log(avg), min=0.0)
                 # The frame against the long-term level, and the long-term spectral shape.
                 seen += [(lt - level) * 0.25, (lt - lt.mean(dim=1, keepdim=True)) * 0.25]
                 state_out = torch.cat([held, lt], dim=1)
+            if self.onset:
+                first = nb * (2 if self.longterm else 1)
+                follows = []
+                for i, rise in enumerate(self.onset_rise):
+                    prev = state[:, first + i * nb:first + (i + 1) * nb]
+                    follow = torch.minimum(prev + rise, level)
+                    # Nepers the frame lies above its slowly rising level: the note's age.
+                    seen.append((level - follow) * 0.25)
+                    follows.append(follow)
+                state_out = torch.cat([state_out, *follows], dim=1)
             pre = pre + self.sustain_proj(torch.cat(seen, dim=1))
         z = torch.nn.functional.gelu(pre)
         for i, block in enumerate(self.blocks):

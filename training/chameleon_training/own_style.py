@@ -197,7 +197,7 @@ def main(argv=None) -> Path:
     opt = torch.optim.Adam(params.values(), lr=3e-3)
     if model.state_size:
         for d in data:
-            d.with_sustain(sources, longterm=model.longterm)
+            d.with_sustain(sources, longterm=model.longterm, onset=model.onset)
     sampler = data_mod.PairSampler(data, sources, [target], model.context, seed=3, morph_fraction=0.0)
     bands = torch.tensor(third_octave_matrix(), dtype=torch.float32)
     bar = tqdm(range(args.steps), desc=f"train {args.ident}")

@@ -59,6 +59,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="carry the held-band-level recurrent state (chameleon_training.model)")
     ap.add_argument("--longterm", action=argparse.BooleanOptionalAction, default=False,
                     help="add the long-term band level to the recurrent state (needs --sustain)")
+    ap.add_argument("--onset", action=argparse.BooleanOptionalAction, default=False,
+                    help="add the onset levels (how recently each band rose) to the recurrent "
+                         "state (needs --sustain)")
     ap.add_argument("--chorales", type=int, default=6, help="training chorales per bank")
     ap.add_argument("--phrase-seconds", type=float, default=80.0, help="generated phrases per bank, s")
     ap.add_argument("--soundfonts", "--banks", dest="soundfonts", default="",
@@ -291,6 +294,7 @@ def main(argv=None) -> Path:
         model = StyleModel(len(styles), context=args.context, frame_dim=args.frame_dim,
                            hidden=args.hidden, blocks=args.blocks, g=g, eq_init=eq,
                            output=args.output, sustain=args.sustain, longterm=args.longterm,
+                           onset=args.onset,
                            feat_mean=mean, feat_std=std)
     model.to(device)
     net = model
@@ -306,12 +310,13 @@ def main(argv=None) -> Path:
         opt, lambda k: min(1.0, (k + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(k, args.steps) / args.steps)))
     if model.state_size:
         for d in data:
-            d.with_sustain(sources, g, longterm=model.longterm)
+            d.with_sustain(sources, g, longterm=model.longterm, onset=model.onset)
     bb = None
     n_bb = int(round(args.batch * args.broadband_fraction))
     if n_bb > 0:
         bb = broadband_mod.build(seed=77, seconds=args.broadband_seconds, g=g,
-                                 state_programs=bool(model.state_size), longterm=model.longterm)
+                                 state_programs=bool(model.state_size), longterm=model.longterm,
+                                 onset=model.onset)
     shapes = torch.tensor(style_shapes(data, style_programs, g), dtype=torch.float32, device=device)
     sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=args.seed + 17 * rank, g=g,
                                    colour=args.augment, broadband=bb)

@@ -236,6 +236,8 @@ def main(argv=None) -> dict:
                     row[f"envdc_{kind}"] = metrics.envelope_lsd(m, tm, metrics.ENVELOPE_BANDS_WITH_DC)
                     pred = clf.predict(chunk_features(m))
                     row[f"clf_{kind}"] = float(np.mean(pred == model_styles.index(s))) if len(pred) else float("nan")
+                    # What the chunks were taken for: a count per style, in the model's order.
+                    row[f"clf_{kind}_counts"] = np.bincount(pred, minlength=len(model_styles)).tolist()
                     row[f"chroma_{kind}"] = metrics.chroma_correlation(x, audio)
                 realism["target"].append((names[i], chunk_features(tm)))
                 realism["model"].append((names[i], chunk_features(ym)))
@@ -313,6 +315,7 @@ def main(argv=None) -> dict:
     realism_acc = {kind: two_sample_accuracy(realism["target"], realism[kind]) for kind in ("model", "match_eq")}
     result = dict(model=str(args.model), clips=clips, realism=realism_acc, engine=args.engine, latency_mode=args.latency_mode, soundfont=sf_name, pieces=names,
                   hold_out=hold_out, sources=[source_name(b, p) for b, p in source_list], rows=rows, morph=morphs,
+                  styles=[s.ident for s in model_styles],
                   classifier_train_accuracy=clf_train_acc, lags=lag_report,
                   seconds=round(time.time() - t_start, 1), images=[str(p) for p in imgs])
     if args.json:
@@ -350,8 +353,18 @@ def summarise(result: dict, styles) -> dict:
     per_style = {}
     for s in styles:
         rs = [r for r in rows if r["style"] == s.ident]
-        per_style[s.ident] = {k: float(np.nanmean([r[k] for r in rs])) for k in rs[0] if k not in ("source", "style", "piece")}
+        per_style[s.ident] = {k: float(np.nanmean([r[k] for r in rs])) for k in rs[0]
+                              if k not in ("source", "style", "piece") and not k.endswith("_counts")}
     mean = {k: float(np.mean([v[k] for v in per_style.values()])) for k in next(iter(per_style.values()))}
+    # Per style, the share of the model's output chunks the classifier gave each style.
+    taken_for = {}
+    for s in styles:
+        counts = [r["clf_model_counts"] for r in rows if r["style"] == s.ident and "clf_model_counts" in r]
+        if counts:
+            total = np.sum(counts, axis=0)
+            names = result.get("styles") or [str(i) for i in range(len(total))]
+            taken_for[s.ident] = {names[i]: round(float(c / max(total.sum(), 1)), 3)
+                                  for i, c in enumerate(total) if c}
     bar = dict(
         lsd_ratio=mean["lsd_model"] / mean["lsd_match_eq"],
         env_ratio=mean["env_model"] / mean["env_match_eq"],
@@ -368,7 +381,7 @@ def summarise(result: dict, styles) -> dict:
     bar["env_with_dc_ratio"] = mean["envdc_model"] / mean["envdc_match_eq"] if "envdc_model" in mean else None
     lines.append(f"model/match-EQ: LSD {bar['lsd_ratio']:.3f} (bar 0.85), envelope {bar['env_ratio']:.3f} (bar 0.80); "
                  f"worse than EQ: LSD {bar['worse_lsd']}, env {bar['worse_env']}; bar met: {bar['met']}")
-    return dict(per_style=per_style, mean=mean, bar=bar, text="\n".join(lines))
+    return dict(per_style=per_style, mean=mean, bar=bar, taken_for=taken_for, text="\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -95,6 +95,32 @@ def baseline_table(name: str, baselines: dict[str, dict], numbers: dict) -> list
     return L
 
 
+def taken_for_table(numbers: dict, fams: list[str]) -> list[str]:
+    """Per style, the styles the classifier heard in the model's outputs, as shares of the
+    output chunks summed over the folds that have the style (folds evaluated before the counts
+    were recorded are left out)."""
+    from chameleon_training.styles import STYLES
+
+    rows = []
+    for s in STYLES:
+        total: dict[str, float] = {}
+        folds_with = [f for f in fams if s.ident in numbers[f].get("taken_for", {})]
+        for f in folds_with:
+            for k, v in numbers[f]["taken_for"][s.ident].items():
+                total[k] = total.get(k, 0.0) + v / len(folds_with)
+        if not total:
+            continue
+        ranked = [kv for kv in sorted(total.items(), key=lambda kv: -kv[1])[:4] if kv[1] >= 0.005]
+        rows.append(f"| {s.ident} | {len(folds_with)} | "
+                    + ", ".join(f"{k} {v:.2f}" for k, v in ranked) + " |")
+    if not rows:
+        return []
+    return ["\n## What the style classifier took each style for (mean over folds)\n",
+            "Up to four styles heard most often in the model's output chunks for each chosen "
+            "style, as shares of its chunks, averaged over the folds whose bank has the style.\n",
+            "| chosen style | folds | heard as |", "| --- | ---: | --- |", *rows]
+
+
 def write_report(path: Path, folds: dict[str, dict], baselines: dict[str, dict] | None = None,
                  baseline_name: str = "") -> dict:
     """Writes the folds' markdown tables; returns the numbers."""
@@ -123,7 +149,7 @@ def write_report(path: Path, folds: dict[str, dict], baselines: dict[str, dict] 
                                clf=m["clf_model"], clf_target=m["clf_target"], worse=worse,
                                realism=real.get("model", float("nan")),
                                realism_eq=real.get("match_eq", float("nan")),
-                               per_style=summary["per_style"])
+                               per_style=summary["per_style"], taken_for=summary.get("taken_for", {}))
         L.append(f"| {family} ({result['soundfont']}) | {result.get('steps') or '?'} | {len(summary['per_style'])} | "
                  f"{'; '.join(result['sources'])} | {m['lsd_model']:.2f} | {m['lsd_match_eq']:.2f} | "
                  f"{bar['lsd_ratio']:.3f} | {m['env_model']:.2f} | {m['env_match_eq']:.2f} | "
@@ -151,6 +177,7 @@ def write_report(path: Path, folds: dict[str, dict], baselines: dict[str, dict] 
                 cells.append(f"{v['lsd_model'] / v['lsd_match_eq']:.2f} / {v['env_model'] / v['env_match_eq']:.2f} / "
                              f"{v['clf_model']:.2f}")
         L.append(f"| {s.ident} | " + " | ".join(cells) + " |")
+    L += taken_for_table(numbers, fams)
     if baselines:
         L += baseline_table(baseline_name, baselines, numbers)
     path.parent.mkdir(parents=True, exist_ok=True)

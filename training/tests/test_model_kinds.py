@@ -1,6 +1,6 @@
-"""The model's output kinds and its recurrent state: exports in every kind, and the held and
-long-term band levels the training data precomputes equal the state the exported graph
-carries."""
+"""The model's output kinds and its recurrent state: exports in every kind, and the held,
+long-term and onset band levels the training data precomputes equal the state the exported
+graph carries."""
 
 import numpy as np
 import onnx
@@ -8,16 +8,17 @@ import pytest
 import torch
 
 from chameleon_training import export
-from chameleon_training.model import (LONGTERM_SECONDS, OUTPUT_KINDS, StyleModel,
-                                      sustain_decay_per_frame, sustain_states, third_octave_matrix)
+from chameleon_training.model import (LONGTERM_SECONDS, ONSET_RISE_DB_PER_S, OUTPUT_KINDS,
+                                      StyleModel, state_width, sustain_decay_per_frame,
+                                      sustain_states, third_octave_matrix)
 
 STYLES = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
 
 
-def small(output: str, sustain: bool, longterm: bool = False) -> StyleModel:
+def small(output: str, sustain: bool, longterm: bool = False, onset: bool = False) -> StyleModel:
     torch.manual_seed(0)
     model = StyleModel(len(STYLES), context=3, frame_dim=8, hidden=16, output=output, sustain=sustain,
-                       longterm=longterm)
+                       longterm=longterm, onset=onset)
     with torch.no_grad():
         for p in model.parameters():
             p.add_(0.05 * torch.randn_like(p))
@@ -25,10 +26,10 @@ def small(output: str, sustain: bool, longterm: bool = False) -> StyleModel:
 
 
 @pytest.mark.parametrize("output", OUTPUT_KINDS)
-@pytest.mark.parametrize("state", ["none", "sustain", "longterm"])
+@pytest.mark.parametrize("state", ["none", "sustain", "longterm", "onset"])
 def test_every_output_kind_exports_with_its_tensors(tmp_path, output, state):
     sustain = state != "none"
-    model = small(output, sustain, state == "longterm")
+    model = small(output, sustain, state == "longterm", state == "onset")
     path = tmp_path / "m.onnx"
     report = export.export(model, STYLES, path, "Kinds", "0.0.1")
     assert report["max_abs_difference"] < 1e-3
@@ -39,26 +40,29 @@ def test_every_output_kind_exports_with_its_tensors(tmp_path, output, state):
     ins = {i.name for i in proto.graph.input}
     assert outs == model.output_names()
     if sustain:
-        width = third_octave_matrix().shape[0] * (2 if state == "longterm" else 1)
+        width = third_octave_matrix().shape[0] * {"sustain": 1, "longterm": 2,
+                                                  "onset": 1 + len(ONSET_RISE_DB_PER_S)}[state]
         assert int(meta["chameleon.state_size"]) == width
         assert "state_in" in ins and outs[-1] == "state_out"
     else:
         assert "chameleon.state_size" not in meta and "state_in" not in ins
 
 
-@pytest.mark.parametrize("longterm", [False, True])
-def test_precomputed_sustain_state_equals_the_streamed_state(longterm):
+@pytest.mark.parametrize("longterm,onset", [(False, False), (True, False), (False, True),
+                                            (True, True)])
+def test_precomputed_sustain_state_equals_the_streamed_state(longterm, onset):
     """Training feeds ``max(sustain_states[t-1] + gain, 0)`` as the state before frame t; the
     graph, streamed from a zero state over the same frames, must carry the same values."""
-    model = small("mask_noise", True, longterm)
+    model = small("mask_noise", True, longterm, onset)
     rng = np.random.default_rng(3)
     frames = 240
     feats = (rng.normal(size=(frames, model.bins)) - 7.0).astype(np.float32)
     feats[60:] -= np.linspace(0.0, 4.0, frames - 60, dtype=np.float32)[:, None]  # a decay
     feats[150:155] += 3.0  # a new onset
     feats[:20] = np.log(1e-5)  # silence first: the long-term level starts from the floor
-    held = sustain_states(feats, longterm=longterm)
-    assert held.shape[-1] == model.state_size
+    held = sustain_states(feats, longterm=longterm, onset=onset)
+    assert held.shape[-1] == model.state_size == state_width(third_octave_matrix().shape[0],
+                                                             longterm, onset)
     state = torch.zeros(1, model.state_size)
     worst = 0.0
     ctx = model.context
@@ -103,3 +107,31 @@ def test_long_term_level_follows_a_steady_tone_with_its_time_constant():
     assert abs(lt[-1, band] - level) < 0.01
     # Bands with no signal stay at the floor.
     assert np.all(lt[-1, np.arange(bands) != band] < 0.01)
+
+
+def test_onset_levels_fall_at_once_and_rise_at_their_rates():
+    """Each onset level drops with the input and climbs back at its own rate, so the frame's
+    height over it counts down from an onset: slowly for the slow rate, fast for the fast."""
+    feats = np.full((1000, 513), np.log(1e-5), dtype=np.float32)
+    feats[100:, 20] = np.log(0.1)  # a partial near 940 Hz starts at frame 100 and holds
+    states = np.maximum(sustain_states(feats, onset=True), 0.0)
+    bands = third_octave_matrix().shape[0]
+    held = states[:, :bands]
+    band = int(np.argmax(held[150]))
+    level = held[150, band]  # steady tone: the held level is the frame level
+    hop_s = 256 / 48000
+    for i, rate in enumerate(ONSET_RISE_DB_PER_S):
+        follow = states[:, bands * (1 + i) + band]
+        assert follow[99] == 0.0
+        # Ten frames after the onset it has risen by ten steps of its rate, no more.
+        rise_db = follow[109] * 20 / np.log(10)
+        assert abs(rise_db - min(10 * rate * hop_s, level * 20 / np.log(10))) < 0.05
+        # Once caught up (the slow one climbs 30 dB/s) it sits on the level.
+        assert abs(follow[-1] - level) < 1e-4
+    # The slow level lags the fast one: the note still reads as young to the slow one.
+    assert states[109, bands + band] < states[109, 2 * bands + band]
+    # A drop is followed at once.
+    feats[900:, 20] = np.log(0.01)
+    states = np.maximum(sustain_states(feats, onset=True), 0.0)
+    assert abs(states[899, bands + band] - level) < 1e-4
+    assert abs(states[900, bands + band] - (level - np.log(10))) < 0.01
