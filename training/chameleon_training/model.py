@@ -268,7 +268,7 @@ class StyleModel(nn.Module):
                 seen += [(lt - level) * 0.25, (lt - lt.mean(dim=1, keepdim=True)) * 0.25]
                 state_out = torch.cat([held, lt], dim=1)
             if self.onset:
-                first = nb * (2 if self.longterm else 1)
+                first = state_width(nb, self.longterm)  # the held and long-term levels come first
                 follows = []
                 for i, rise in enumerate(self.onset_rise):
                     prev = state[:, first + i * nb:first + (i + 1) * nb]
