@@ -12,6 +12,7 @@ a click, and click trains, at levels across the training gain range.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +23,9 @@ from .analysis import DEFAULT, Geometry
 
 
 @dataclass
-class BroadbandData:
-    """Features of the broadband stream."""
+class UnpairedData:
+    """Features of a synthetic stream with no paired target (this module's broadband stream,
+    :mod:`chameleon_training.tones`)."""
 
     #: ``[frames, bins]`` float16 features.
     feats: np.ndarray
@@ -114,23 +116,34 @@ def stream(seed: int, seconds: float, sr: int = analysis.SAMPLE_RATE) -> np.ndar
 
 def build(seed: int, seconds: float, g: Geometry = DEFAULT, cache_dir: Path | None = None,
           state_programs: bool = False, longterm: bool = False,
-          onset: bool = False) -> BroadbandData:
+          onset: bool = False) -> UnpairedData:
     """Features of :func:`stream` (cached), with recurrent states for sustain models when
     ``state_programs``."""
+    return build_unpaired("broadband", lambda: stream(seed, seconds, g.sample_rate), seed, seconds,
+                          g, cache_dir, state_programs, longterm, onset)
+
+
+def build_unpaired(name: str, make_stream: Callable[[], np.ndarray], seed: int, seconds: float,
+                   g: Geometry = DEFAULT, cache_dir: Path | None = None,
+                   state_programs: bool = False, longterm: bool = False,
+                   onset: bool = False) -> UnpairedData:
+    """Features of the stream ``make_stream`` returns, cached as ``name-seed-seconds-geometry``;
+    the frames above the quietest tenth are the ones worth training on. With
+    ``state_programs`` the recurrent states of sustain models follow (``model.sustain_states``)."""
     from .render import CACHE_DIR
 
     cache = Path(cache_dir or CACHE_DIR) / "features"
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"broadband-{seed}-{int(seconds)}-{g.fft_size}-{g.hop}.npy"
+    path = cache / f"{name}-{seed}-{int(seconds)}-{g.fft_size}-{g.hop}.npy"
     if path.exists():
         feats = np.load(path)
     else:
-        feats = analysis.features(stream(seed, seconds, g.sample_rate), g).astype(np.float16)
+        feats = analysis.features(make_stream(), g).astype(np.float16)
         np.save(path, feats)
     mag = np.exp(feats.astype(np.float32)) - g.feature_floor
     energy = np.sum(mag * mag, axis=1)
     valid = np.nonzero(energy > np.percentile(energy, 10) + 1e-9)[0]
-    data = BroadbandData(feats, valid)
+    data = UnpairedData(feats, valid)
     if state_programs:
         from .model import sustain_states
 

@@ -179,7 +179,7 @@ class PairSampler:
                  style_programs: list[int], context: int, seed: int,
                  g: Geometry = DEFAULT, morph_fraction: float = 0.15,
                  gain_range_db: float = 18.0, colour: bool = False,
-                 broadband=None):
+                 broadband=None, tones=None):
         self.data = data
         self.context = context
         self.g = g
@@ -197,6 +197,7 @@ class PairSampler:
         self.silence = np.float16(analysis.silence_feature(g))
         self.colour = augment.SourceColour(g, seed=seed + 1) if colour else None
         self.broadband = broadband
+        self.tones = tones
         from .model import third_octave_matrix
 
         self.bands = third_octave_matrix(g).astype(np.float32)
@@ -285,16 +286,25 @@ class PairSampler:
         """(features ``[B, context, bins]``, style ``[B, n_styles]``) of broadband frames
         (:mod:`chameleon_training.broadband`), plus the recurrent state for sustain models;
         there is no target frame (see ``train.broadband_loss``)."""
-        bb = self.broadband
+        return self.unpaired_batch(self.broadband, size)
+
+    def tone_batch(self, size: int) -> tuple[np.ndarray, ...]:
+        """As :meth:`broadband_batch`, of the steady tones (:mod:`chameleon_training.tones`;
+        see ``train.level_loss``)."""
+        return self.unpaired_batch(self.tones, size)
+
+    def unpaired_batch(self, unpaired, size: int) -> tuple[np.ndarray, ...]:
+        """Frames of an unpaired stream (``broadband.UnpairedData``) with random styles and
+        morphs, source colour and gain as the paired frames get."""
         rng = self.rng
-        t = bb.valid[rng.integers(0, len(bb.valid), size=size)]
-        x = self._context(bb.feats, t)
+        t = unpaired.valid[rng.integers(0, len(unpaired.valid), size=size)]
+        x = self._context(unpaired.feats, t)
         s = np.zeros((size, self.n_styles), dtype=np.float32)
         k1 = rng.integers(0, self.n_styles, size=size)
         k2 = rng.integers(0, self.n_styles, size=size)
         w = np.where(rng.random(size) < self.morph_fraction, rng.random(size), 1.0)
         s[np.arange(size), k1] += w
         s[np.arange(size), k2] += 1 - w
-        held = self._state(bb.held, t) if bb.held is not None else None
+        held = self._state(unpaired.held, t) if unpaired.held is not None else None
         xf, *state = self._finish(x, None, held)
         return (xf, s, *state)

@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from . import banks
 from . import broadband as broadband_mod
+from . import tones as tones_mod
 from . import data as data_mod
 from .analysis import DEFAULT, Geometry
 from .model import OUTPUT_KINDS, StyleModel, count_parameters, third_octave_matrix
@@ -78,6 +79,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--broadband-weight", type=float, default=0.5,
                     help="weight of the broadband envelope loss against the paired losses")
     ap.add_argument("--broadband-seconds", type=float, default=240.0)
+    ap.add_argument("--tone-fraction", type=float, default=0.0,
+                    help="share of each batch drawn from the steady synthetic tones (squares, saws, "
+                         "chords, sweeps), trained to keep their own power; off by default "
+                         "(docs/model-report.md, \"Steady tones\")")
+    ap.add_argument("--tone-weight", type=float, default=0.5,
+                    help="weight of the tones' level loss against the paired losses")
+    ap.add_argument("--tone-seconds", type=float, default=120.0)
     ap.add_argument("--styles", default=",".join(s.ident for s in STYLES),
                     help="style identifiers to train (from chameleon_training.styles)")
     ap.add_argument("--sources", default="",
@@ -170,6 +178,18 @@ def broadband_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, shapes: 
     shape = torch.exp(w @ torch.log(shapes + 1e-20))
     shape = shape / shape.sum(dim=1, keepdim=True)
     return band_level_difference(pred, shape * total, bands).abs().mean()
+
+
+def level_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, floor: float,
+               state: torch.Tensor | None = None) -> torch.Tensor:
+    """Total-power error (nepers, L1) of the output frame against the input frame: what a
+    steady synthetic tone, which has no true target, must keep (:mod:`chameleon_training.tones`)."""
+    core = model.module if hasattr(model, "module") else model
+    pred = core.magnitude_from_outputs(x, model(x, s, state))
+    cur = torch.clamp(torch.exp(x[:, -1]) - floor, min=0.0)
+    out_power = (pred * pred).sum(dim=1) + LOSS_FLOOR ** 2
+    in_power = (cur * cur).sum(dim=1) + LOSS_FLOOR ** 2
+    return (0.5 * (torch.log(out_power) - torch.log(in_power))).abs().mean()
 
 
 def feature_stats(data: list[data_mod.SoundfontData], programs: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -317,14 +337,20 @@ def main(argv=None) -> Path:
         bb = broadband_mod.build(seed=77, seconds=args.broadband_seconds, g=g,
                                  state_programs=bool(model.state_size), longterm=model.longterm,
                                  onset=model.onset)
+    tones = None
+    n_tone = int(round(args.batch * args.tone_fraction))
+    if n_tone > 0:
+        tones = tones_mod.build(seed=78, seconds=args.tone_seconds, g=g,
+                                state_programs=bool(model.state_size), longterm=model.longterm,
+                                onset=model.onset)
     shapes = torch.tensor(style_shapes(data, style_programs, g), dtype=torch.float32, device=device)
     sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=args.seed + 17 * rank, g=g,
-                                   colour=args.augment, broadband=bb)
+                                   colour=args.augment, broadband=bb, tones=tones)
     val_sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=999, g=g,
                                        morph_fraction=0.0)
     val = [torch.from_numpy(a).to(device) for a in val_sampler.batch(1024)]
     rows = []
-    acc_f = acc_e = acc_b = 0.0
+    acc_f = acc_e = acc_b = acc_t = 0.0
     n_acc = 0
     t_train = time.time()
     stop = {"now": False}
@@ -339,7 +365,7 @@ def main(argv=None) -> Path:
     for step in bar:
         if stop["now"]:
             break
-        x, s, y, *state = (torch.from_numpy(a).to(device) for a in sampler.batch(args.batch - n_bb))
+        x, s, y, *state = (torch.from_numpy(a).to(device) for a in sampler.batch(args.batch - n_bb - n_tone))
         fine, env = spectral_loss(net, x, s, y, bands, g.feature_floor, *state, env_loss=args.env_loss)
         loss = fine + args.env_weight * env
         if n_bb > 0:
@@ -347,6 +373,11 @@ def main(argv=None) -> Path:
             bloss = broadband_loss(net, bx, bs, shapes, bands, g.feature_floor, *bstate)
             loss = loss + args.broadband_weight * bloss
             acc_b += bloss.item()
+        if n_tone > 0:
+            tx, ts, *tstate = (torch.from_numpy(a).to(device) for a in sampler.tone_batch(n_tone))
+            tloss = level_loss(net, tx, ts, g.feature_floor, *tstate)
+            loss = loss + args.tone_weight * tloss
+            acc_t += tloss.item()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -361,10 +392,10 @@ def main(argv=None) -> Path:
                 vf, ve = spectral_loss(model, vx, vs, vy, bands, g.feature_floor, *vstate,
                                        env_loss=args.env_loss)
             rows.append(dict(step=step + 1, train_fine=acc_f / n_acc, train_env=acc_e / n_acc,
-                             train_broadband=acc_b / n_acc, val_fine=float(vf), val_env=float(ve),
+                             train_broadband=acc_b / n_acc, train_tone_level=acc_t / n_acc, val_fine=float(vf), val_env=float(ve),
                              seconds=round(time.time() - t_train, 1)))
             bar.set_postfix(fine=f"{acc_f / n_acc:.3f}", env=f"{acc_e / n_acc:.3f}", val=f"{float(vf):.3f}")
-            acc_f = acc_e = acc_b = 0.0
+            acc_f = acc_e = acc_b = acc_t = 0.0
             n_acc = 0
     train_seconds = time.time() - t_train
     done_steps = rows[-1]["step"] if rows else 0

@@ -1,12 +1,12 @@
 """The instrument banks, the recorded-instrument sampler, the augmentations and the broadband
-stream: what the training data is made of."""
+and tone streams: what the training data is made of."""
 
 import shutil
 
 import numpy as np
 import pytest
 
-from chameleon_training import analysis, augment, banks, broadband, data, midi, render, sampler
+from chameleon_training import analysis, augment, banks, broadband, data, midi, render, sampler, tones
 
 SR = analysis.SAMPLE_RATE
 NOTES = [midi.Note(60, 0.3, 0.8, 90), midi.Note(67, 1.3, 2.4, 70)]
@@ -117,6 +117,42 @@ def test_broadband_stream_is_broadband_and_at_training_levels():
     spec = np.abs(np.fft.rfft(x[: 8 * SR])) ** 2
     f = np.fft.rfftfreq(8 * SR, 1 / SR)
     assert spec[(f > 4000) & (f < 16000)].sum() > 0.02 * spec.sum()
+
+
+def test_tone_stream_is_harmonic_and_at_training_levels():
+    x = tones.stream(seed=3, seconds=30)
+    assert len(x) >= 30 * SR
+    assert np.all(np.isfinite(x))
+    rms = np.sqrt(np.mean(x ** 2))
+    assert data.PIECE_RMS / 8 < rms < data.PIECE_RMS * 8
+    # Harmonic, not noise: most of a held tone's power sits in a few narrow peaks.
+    mag = np.abs(np.fft.rfft(x[SR: 2 * SR] * np.hanning(SR))) ** 2
+    top = np.sort(mag)[::-1]
+    assert top[:200].sum() > 0.9 * mag.sum()
+
+
+@pytest.mark.parametrize("waveform", tones.WAVEFORMS)
+def test_oscillators_have_unit_peak_and_their_period(waveform):
+    phase = np.arange(4800) / 4800 * 10.0  # ten cycles
+    x = tones.oscillator(phase, waveform, duty=0.25)
+    assert np.max(np.abs(x)) == pytest.approx(1.0, abs=1e-3)
+    assert np.allclose(x[:480], x[480:960], atol=1e-6)
+    spec = np.abs(np.fft.rfft(x))
+    assert int(np.argmax(spec[1:])) + 1 == 10
+
+
+def test_unpaired_batches_carry_random_styles_and_the_stream_frames():
+    g = analysis.DEFAULT
+    full = data.SoundfontData("a", [0, 40], np.full((2, 50, g.bins), -3.0, dtype=np.float16), np.arange(10, 50))
+    bb = broadband.UnpairedData(np.full((40, g.bins), -2.0, dtype=np.float16), np.arange(5, 40))
+    tone = broadband.UnpairedData(np.full((40, g.bins), -4.0, dtype=np.float16), np.arange(5, 40))
+    s = data.PairSampler([full], [0], [40], context=3, seed=0, broadband=bb, tones=tone,
+                         gain_range_db=0.0)
+    bx, bs = s.broadband_batch(16)
+    tx, ts = s.tone_batch(16)
+    assert np.allclose(bs.sum(axis=1), 1.0) and np.allclose(ts.sum(axis=1), 1.0)
+    assert np.allclose(bx[:, -1], -2.0, atol=1e-2)
+    assert np.allclose(tx[:, -1], -4.0, atol=1e-2)
 
 
 def test_sampler_skips_styles_a_bank_lacks():

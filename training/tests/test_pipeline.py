@@ -23,7 +23,7 @@ def tiny(tmp_path_factory):
         "--out", str(out), "--steps", "6", "--batch", "32", "--chorales", "0",
         "--phrase-seconds", "6", "--soundfonts", "timgm6mb", "--styles", "strings,flute",
         "--sources", "0", "--hidden", "32", "--frame-dim", "16", "--context", "4", "--log-every", "3",
-        "--output", "mask_noise", "--broadband-seconds", "10",
+        "--output", "mask_noise", "--broadband-seconds", "10", "--tone-fraction", "0.1", "--tone-seconds", "10",
     ])
     model, meta = export.load_checkpoint(ckpt)
     path = out / "tiny.onnx"
