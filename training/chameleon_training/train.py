@@ -28,8 +28,8 @@ from tqdm import tqdm
 
 from . import banks
 from . import broadband as broadband_mod
-from . import tones as tones_mod
 from . import data as data_mod
+from . import tones as tones_mod
 from .analysis import DEFAULT, Geometry
 from .model import OUTPUT_KINDS, StyleModel, count_parameters, third_octave_matrix
 from .styles import SOURCE_PROGRAMS, STYLES, Style
@@ -331,18 +331,16 @@ def main(argv=None) -> Path:
     if model.state_size:
         for d in data:
             d.with_sustain(sources, g, longterm=model.longterm, onset=model.onset)
-    bb = None
-    n_bb = int(round(args.batch * args.broadband_fraction))
-    if n_bb > 0:
-        bb = broadband_mod.build(seed=77, seconds=args.broadband_seconds, g=g,
-                                 state_programs=bool(model.state_size), longterm=model.longterm,
-                                 onset=model.onset)
-    tones = None
-    n_tone = int(round(args.batch * args.tone_fraction))
-    if n_tone > 0:
-        tones = tones_mod.build(seed=78, seconds=args.tone_seconds, g=g,
-                                state_programs=bool(model.state_size), longterm=model.longterm,
-                                onset=model.onset)
+    def unpaired(build, seed: int, seconds: float, fraction: float):
+        """(frames of each batch, the stream's data or None when it takes none)."""
+        n = int(round(args.batch * fraction))
+        if n == 0:
+            return 0, None
+        return n, build(seed=seed, seconds=seconds, g=g, state_programs=bool(model.state_size),
+                        longterm=model.longterm, onset=model.onset)
+
+    n_bb, bb = unpaired(broadband_mod.build, 77, args.broadband_seconds, args.broadband_fraction)
+    n_tone, tones = unpaired(tones_mod.build, 78, args.tone_seconds, args.tone_fraction)
     shapes = torch.tensor(style_shapes(data, style_programs, g), dtype=torch.float32, device=device)
     sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=args.seed + 17 * rank, g=g,
                                    colour=args.augment, broadband=bb, tones=tones)

@@ -108,12 +108,16 @@ def test_source_colour_tilts_and_adds_a_quiet_floor():
     assert 0.15 < np.mean(noise.sum(axis=1) > 0) < 0.45
 
 
-def test_broadband_stream_is_broadband_and_at_training_levels():
-    x = broadband.stream(seed=3, seconds=20)
-    assert len(x) >= 20 * SR
+def assert_finite_and_at_training_levels(x: np.ndarray, seconds: float) -> None:
+    assert len(x) >= seconds * SR
     assert np.all(np.isfinite(x))
     rms = np.sqrt(np.mean(x ** 2))
     assert data.PIECE_RMS / 8 < rms < data.PIECE_RMS * 8
+
+
+def test_broadband_stream_is_broadband_and_at_training_levels():
+    x = broadband.stream(seed=3, seconds=20)
+    assert_finite_and_at_training_levels(x, 20)
     spec = np.abs(np.fft.rfft(x[: 8 * SR])) ** 2
     f = np.fft.rfftfreq(8 * SR, 1 / SR)
     assert spec[(f > 4000) & (f < 16000)].sum() > 0.02 * spec.sum()
@@ -121,10 +125,7 @@ def test_broadband_stream_is_broadband_and_at_training_levels():
 
 def test_tone_stream_is_harmonic_and_at_training_levels():
     x = tones.stream(seed=3, seconds=30)
-    assert len(x) >= 30 * SR
-    assert np.all(np.isfinite(x))
-    rms = np.sqrt(np.mean(x ** 2))
-    assert data.PIECE_RMS / 8 < rms < data.PIECE_RMS * 8
+    assert_finite_and_at_training_levels(x, 30)
     # Harmonic, not noise: most of a held tone's power sits in a few narrow peaks.
     mag = np.abs(np.fft.rfft(x[SR: 2 * SR] * np.hanning(SR))) ** 2
     top = np.sort(mag)[::-1]
