@@ -94,6 +94,13 @@ export WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml="
 unset CHAMELEON_ORT_DYLIB CHAMELEON_MODEL_DIR CHAMELEON_FAULTS
 echo "== Wine prefix $WINEPREFIX"
+# A prefix made in another checkout (a target folder moved or copied here) links its profile's
+# Documents into that checkout's wine-home, where nothing of this run lands: start a new one.
+DOCUMENTS_LINK=$(readlink "$WINEPREFIX"/drive_c/users/*/Documents 2>/dev/null | head -n 1 || true)
+if [[ -n "$DOCUMENTS_LINK" && "$DOCUMENTS_LINK" != "$ROOT/target/wine-home"* ]]; then
+    echo "   the prefix links Documents to $DOCUMENTS_LINK, outside this checkout: making a new one"
+    rm -rf "$WINEPREFIX"
+fi
 "${WINE[@]}" wineboot -i > "$OUT/wineboot.log" 2>&1 || true
 WIN_USER_DIR=$(ls -d "$WINEPREFIX"/drive_c/users/*/AppData/Local 2>/dev/null | grep -v '/Public/' | head -n 1)
 if [[ -z "$WIN_USER_DIR" ]]; then
