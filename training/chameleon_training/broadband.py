@@ -72,12 +72,9 @@ def _kick(rng: np.random.Generator, sr: int) -> np.ndarray:
 def stream(seed: int, seconds: float, sr: int = analysis.SAMPLE_RATE) -> np.ndarray:
     """About ``seconds`` of broadband material at RMS levels around ``data.PIECE_RMS``
     (+-12 dB), with short gaps of silence."""
-    from .data import PIECE_RMS
-
     rng = np.random.default_rng(seed)
-    parts = []
-    total = 0
-    while total < seconds * sr:
+
+    def segment() -> np.ndarray:
         kind = rng.integers(0, 5)
         dur = int(rng.uniform(0.6, 3.5) * sr)
         if kind == 0:  # steady or swelling noise
@@ -106,30 +103,37 @@ def stream(seed: int, seconds: float, sr: int = analysis.SAMPLE_RATE) -> np.ndar
         else:  # noise with a tremolo
             x = _coloured_noise(rng, dur, "white") * (0.6 + 0.4 * np.sin(
                 2 * np.pi * rng.uniform(1.0, 9.0) * np.arange(dur) / sr))
+        return x
+
+    return segments_at_training_levels(rng, segment, seconds, sr)
+
+
+def segments_at_training_levels(rng: np.random.Generator, segment: Callable[[], np.ndarray],
+                                seconds: float, sr: int) -> np.ndarray:
+    """``segment()`` after ``segment()``, each scaled to an RMS level within ±12 dB of
+    ``data.PIECE_RMS`` and followed by 0.05 to 0.5 s of silence, until about ``seconds`` of
+    segments at ``sr`` Hz; float32."""
+    from .data import PIECE_RMS
+
+    parts = []
+    total = 0
+    while total < seconds * sr:
+        x = segment()
         rms = np.sqrt(np.mean(x ** 2)) + 1e-12
-        x = x * (PIECE_RMS * 10 ** (rng.uniform(-12.0, 12.0) / 20) / rms)
-        parts.append(x)
+        parts.append(x * (PIECE_RMS * 10 ** (rng.uniform(-12.0, 12.0) / 20) / rms))
         parts.append(np.zeros(int(rng.uniform(0.05, 0.5) * sr)))
-        total += dur
+        total += len(x)
     return np.concatenate(parts).astype(np.float32)
 
 
-def build(seed: int, seconds: float, g: Geometry = DEFAULT, cache_dir: Path | None = None,
-          state_programs: bool = False, longterm: bool = False,
-          onset: bool = False) -> UnpairedData:
-    """Features of :func:`stream` (cached), with recurrent states for sustain models when
-    ``state_programs``."""
-    return build_unpaired("broadband", lambda: stream(seed, seconds, g.sample_rate), seed, seconds,
-                          g, cache_dir, state_programs, longterm, onset)
-
-
-def build_unpaired(name: str, make_stream: Callable[[], np.ndarray], seed: int, seconds: float,
-                   g: Geometry = DEFAULT, cache_dir: Path | None = None,
+def build_unpaired(name: str, stream_of: Callable[[int, float, int], np.ndarray], seed: int,
+                   seconds: float, g: Geometry = DEFAULT, cache_dir: Path | None = None,
                    state_programs: bool = False, longterm: bool = False,
                    onset: bool = False) -> UnpairedData:
-    """Features of the stream ``make_stream`` returns, cached as ``name-seed-seconds-geometry``;
-    the frames above the quietest tenth are the ones worth training on. With
-    ``state_programs`` the recurrent states of sustain models follow (``model.sustain_states``)."""
+    """Features of ``stream_of(seed, seconds, sample_rate)`` (this module's :func:`stream`, or
+    :func:`chameleon_training.tones.stream`), cached as ``name-seed-seconds-geometry``; the
+    frames above the quietest tenth are the ones worth training on. With ``state_programs`` the
+    recurrent states of sustain models follow (``model.sustain_states``)."""
     from .render import CACHE_DIR
 
     cache = Path(cache_dir or CACHE_DIR) / "features"
@@ -138,7 +142,7 @@ def build_unpaired(name: str, make_stream: Callable[[], np.ndarray], seed: int, 
     if path.exists():
         feats = np.load(path)
     else:
-        feats = analysis.features(make_stream(), g).astype(np.float16)
+        feats = analysis.features(stream_of(seed, seconds, g.sample_rate), g).astype(np.float16)
         np.save(path, feats)
     mag = np.exp(feats.astype(np.float32)) - g.feature_floor
     energy = np.sum(mag * mag, axis=1)

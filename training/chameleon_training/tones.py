@@ -17,13 +17,10 @@ measured 7 dB apart on a 110 Hz square wave.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from . import analysis
-from .analysis import DEFAULT, Geometry
-from .broadband import UnpairedData, build_unpaired
+from .broadband import segments_at_training_levels
 
 #: Oscillator waveforms of the stream.
 WAVEFORMS = ("square", "pulse", "saw", "triangle", "sine")
@@ -79,25 +76,6 @@ def _tone(rng: np.random.Generator, n: int, sr: int) -> np.ndarray:
 
 def stream(seed: int, seconds: float, sr: int = analysis.SAMPLE_RATE) -> np.ndarray:
     """About ``seconds`` of tones at RMS levels around ``data.PIECE_RMS`` (+-12 dB)."""
-    from .data import PIECE_RMS
-
     rng = np.random.default_rng(seed)
-    parts = []
-    total = 0
-    while total < seconds * sr:
-        n = int(rng.uniform(0.5, 4.0) * sr)
-        x = _tone(rng, n, sr)
-        rms = np.sqrt(np.mean(x ** 2)) + 1e-12
-        parts.append(x * (PIECE_RMS * 10 ** (rng.uniform(-12.0, 12.0) / 20) / rms))
-        parts.append(np.zeros(int(rng.uniform(0.05, 0.5) * sr)))
-        total += n
-    return np.concatenate(parts).astype(np.float32)
-
-
-def build(seed: int, seconds: float, g: Geometry = DEFAULT, cache_dir: Path | None = None,
-          state_programs: bool = False, longterm: bool = False,
-          onset: bool = False) -> UnpairedData:
-    """Features of :func:`stream` (cached), with recurrent states for sustain models when
-    ``state_programs``."""
-    return build_unpaired("tones", lambda: stream(seed, seconds, g.sample_rate), seed, seconds, g,
-                          cache_dir, state_programs, longterm, onset)
+    return segments_at_training_levels(rng, lambda: _tone(rng, int(rng.uniform(0.5, 4.0) * sr), sr),
+                                       seconds, sr)

@@ -331,16 +331,18 @@ def main(argv=None) -> Path:
     if model.state_size:
         for d in data:
             d.with_sustain(sources, g, longterm=model.longterm, onset=model.onset)
-    def unpaired(build, seed: int, seconds: float, fraction: float):
+    def unpaired(name: str, stream_of, seed: int, seconds: float, fraction: float):
         """(frames of each batch, the stream's data or None when it takes none)."""
         n = int(round(args.batch * fraction))
         if n == 0:
             return 0, None
-        return n, build(seed=seed, seconds=seconds, g=g, state_programs=bool(model.state_size),
-                        longterm=model.longterm, onset=model.onset)
+        return n, broadband_mod.build_unpaired(name, stream_of, seed, seconds, g,
+                                               state_programs=bool(model.state_size),
+                                               longterm=model.longterm, onset=model.onset)
 
-    n_bb, bb = unpaired(broadband_mod.build, 77, args.broadband_seconds, args.broadband_fraction)
-    n_tone, tones = unpaired(tones_mod.build, 78, args.tone_seconds, args.tone_fraction)
+    n_bb, bb = unpaired("broadband", broadband_mod.stream, 77, args.broadband_seconds,
+                        args.broadband_fraction)
+    n_tone, tones = unpaired("tones", tones_mod.stream, 78, args.tone_seconds, args.tone_fraction)
     shapes = torch.tensor(style_shapes(data, style_programs, g), dtype=torch.float32, device=device)
     sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=args.seed + 17 * rank, g=g,
                                    colour=args.augment, broadband=bb, tones=tones)
