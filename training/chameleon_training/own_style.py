@@ -205,8 +205,8 @@ def main(argv=None) -> Path:
         x, s1, y, *state = sampler.batch(args.batch)
         s = np.zeros((len(x), n + 1), dtype=np.float32)
         s[:, n] = s1[:, 0]
-        fine, env = spectral_loss(model, torch.from_numpy(x), torch.from_numpy(s), torch.from_numpy(y),
-                                  bands, DEFAULT.feature_floor, *(torch.from_numpy(a) for a in state))
+        fine, env, _ = spectral_loss(model, torch.from_numpy(x), torch.from_numpy(s), torch.from_numpy(y),
+                                      bands, DEFAULT.feature_floor, *(torch.from_numpy(a) for a in state))
         loss = fine + env
         opt.zero_grad()
         loss.backward()

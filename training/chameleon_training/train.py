@@ -86,6 +86,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--tone-weight", type=float, default=0.5,
                     help="weight of the tones' level loss against the paired losses")
     ap.add_argument("--tone-seconds", type=float, default=120.0)
+    ap.add_argument("--shared-music", action=argparse.BooleanOptionalAction, default=False,
+                    help="every bank plays one note stream (instead of its own), so frames align "
+                         "across banks; needed by --cross-bank")
+    ap.add_argument("--cross-bank", type=float, default=0.0,
+                    help="share of paired frames whose target is another bank's instrument playing "
+                         "the same notes (needs --shared-music)")
+    ap.add_argument("--level-weight", type=float, default=0.0,
+                    help="weight of the paired frames' total-power error against the target's "
+                         "(train.spectral_loss), which keeps music at the input's loudness")
     ap.add_argument("--styles", default=",".join(s.ident for s in STYLES),
                     help="style identifiers to train (from chameleon_training.styles)")
     ap.add_argument("--sources", default="",
@@ -95,7 +104,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--init", type=Path, default=None, help="start from this checkpoint")
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.cross_bank > 0 and not args.shared_music:
+        ap.error("--cross-bank needs --shared-music (the banks must play the same notes)")
+    return args
 
 
 def band_level_difference(pred: torch.Tensor, target_power: torch.Tensor,
@@ -109,9 +121,12 @@ def band_level_difference(pred: torch.Tensor, target_power: torch.Tensor,
 
 def spectral_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, y: torch.Tensor,
                   bands: torch.Tensor, floor: float, state: torch.Tensor | None = None,
-                  env_loss: str = "l1") -> tuple[torch.Tensor, torch.Tensor]:
-    """(fine log-spectral L1, 1/3-octave envelope error), both in natural-log amplitude units;
-    the envelope error is L1, or with ``env_loss="rms"`` the per-frame RMS over bands."""
+                  env_loss: str = "l1") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(fine log-spectral L1, 1/3-octave envelope error, total-power error), all in natural-log
+    amplitude units (nepers); the envelope error is L1, or with ``env_loss="rms"`` the per-frame
+    RMS over bands. The total-power error (:func:`total_power_error`) is the frame's loudness
+    against the target's: the two log-domain losses alone settle on a median, which sits under
+    the target's power wherever the model is unsure of the loudest bands."""
     core = model.module if hasattr(model, "module") else model  # DistributedDataParallel
     pred = core.magnitude_from_outputs(x, model(x, s, state))
     target = torch.clamp(torch.exp(y) - floor, min=0.0)
@@ -121,7 +136,15 @@ def spectral_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, y: torch.
         env = torch.sqrt((diff * diff).mean(dim=1) + 1e-8).mean()
     else:
         env = diff.abs().mean()
-    return fine, env
+    return fine, env, total_power_error(pred, target)
+
+
+def total_power_error(pred: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """Mean L1 error (nepers) of each frame's total power in magnitudes ``pred`` against that
+    in magnitudes ``reference`` (both ``[B, bins]``, floored at ``LOSS_FLOOR``)."""
+    out_power = (pred * pred).sum(dim=1) + LOSS_FLOOR ** 2
+    ref_power = (reference * reference).sum(dim=1) + LOSS_FLOOR ** 2
+    return (0.5 * (torch.log(out_power) - torch.log(ref_power))).abs().mean()
 
 
 def mean_power(data: list[data_mod.SoundfontData], programs: list[int],
@@ -187,9 +210,7 @@ def level_loss(model: StyleModel, x: torch.Tensor, s: torch.Tensor, floor: float
     core = model.module if hasattr(model, "module") else model
     pred = core.magnitude_from_outputs(x, model(x, s, state))
     cur = torch.clamp(torch.exp(x[:, -1]) - floor, min=0.0)
-    out_power = (pred * pred).sum(dim=1) + LOSS_FLOOR ** 2
-    in_power = (cur * cur).sum(dim=1) + LOSS_FLOOR ** 2
-    return (0.5 * (torch.log(out_power) - torch.log(in_power))).abs().mean()
+    return total_power_error(pred, cur)
 
 
 def feature_stats(data: list[data_mod.SoundfontData], programs: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -209,10 +230,18 @@ def train_banks(args) -> list[str]:
     ``--hold-out`` family."""
     if args.soundfonts:
         names = args.soundfonts.split(",")
+        refused = [n for n in names if banks.bank(n).eval_only]
+        if refused:
+            raise SystemExit(f"{', '.join(refused)}: evaluation only (chameleon_training.banks); "
+                             "its licence allows no training on it")
         if args.hold_out is not None:
             names = [n for n in names if banks.bank(n).family != args.hold_out]
         return names
     return banks.fold_banks(args.hold_out)
+
+
+#: The note-stream seed of every bank with ``--shared-music``.
+SHARED_MUSIC_SEED = 999
 
 
 def bank_seed(name: str) -> int:
@@ -239,7 +268,7 @@ def build_data(args, styles: list[Style], progress: bool,
             mine = set(banks.programs(name))
             extra |= mine - set(programs)
             wanted = sorted(set(programs) | mine)
-        seed = bank_seed(name)
+        seed = SHARED_MUSIC_SEED if getattr(args, "shared_music", False) else bank_seed(name)
         notes, spans = data_mod.note_stream(seed=seed, n_chorales=args.chorales,
                                             phrase_seconds=args.phrase_seconds)
         out.append(data_mod.build_soundfont_data(name, wanted, notes, spans, tag="train",
@@ -345,12 +374,13 @@ def main(argv=None) -> Path:
     n_tone, tones = unpaired("tones", tones_mod.stream, 78, args.tone_seconds, args.tone_fraction)
     shapes = torch.tensor(style_shapes(data, style_programs, g), dtype=torch.float32, device=device)
     sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=args.seed + 17 * rank, g=g,
-                                   colour=args.augment, broadband=bb, tones=tones)
+                                   colour=args.augment, broadband=bb, tones=tones,
+                                   cross_bank=args.cross_bank)
     val_sampler = data_mod.PairSampler(data, sources, style_programs, model.context, seed=999, g=g,
                                        morph_fraction=0.0)
     val = [torch.from_numpy(a).to(device) for a in val_sampler.batch(1024)]
     rows = []
-    acc_f = acc_e = acc_b = acc_t = 0.0
+    acc_f = acc_e = acc_b = acc_t = acc_l = 0.0
     n_acc = 0
     t_train = time.time()
     stop = {"now": False}
@@ -366,8 +396,9 @@ def main(argv=None) -> Path:
         if stop["now"]:
             break
         x, s, y, *state = (torch.from_numpy(a).to(device) for a in sampler.batch(args.batch - n_bb - n_tone))
-        fine, env = spectral_loss(net, x, s, y, bands, g.feature_floor, *state, env_loss=args.env_loss)
-        loss = fine + args.env_weight * env
+        fine, env, level = spectral_loss(net, x, s, y, bands, g.feature_floor, *state,
+                                         env_loss=args.env_loss)
+        loss = fine + args.env_weight * env + args.level_weight * level
         if n_bb > 0:
             bx, bs, *bstate = (torch.from_numpy(a).to(device) for a in sampler.broadband_batch(n_bb))
             bloss = broadband_loss(net, bx, bs, shapes, bands, g.feature_floor, *bstate)
@@ -385,17 +416,19 @@ def main(argv=None) -> Path:
         sched.step()
         acc_f += fine.item()
         acc_e += env.item()
+        acc_l += level.item()
         n_acc += 1
         if main_proc and ((step + 1) % args.log_every == 0 or step + 1 == args.steps or stop["now"]):
             with torch.no_grad():
                 vx, vs, vy, *vstate = val
-                vf, ve = spectral_loss(model, vx, vs, vy, bands, g.feature_floor, *vstate,
+                vf, ve, vl = spectral_loss(model, vx, vs, vy, bands, g.feature_floor, *vstate,
                                        env_loss=args.env_loss)
             rows.append(dict(step=step + 1, train_fine=acc_f / n_acc, train_env=acc_e / n_acc,
-                             train_broadband=acc_b / n_acc, train_tone_level=acc_t / n_acc, val_fine=float(vf), val_env=float(ve),
+                             train_broadband=acc_b / n_acc, train_tone_level=acc_t / n_acc, train_level=acc_l / n_acc,
+                             val_fine=float(vf), val_env=float(ve), val_level=float(vl),
                              seconds=round(time.time() - t_train, 1)))
             bar.set_postfix(fine=f"{acc_f / n_acc:.3f}", env=f"{acc_e / n_acc:.3f}", val=f"{float(vf):.3f}")
-            acc_f = acc_e = acc_b = acc_t = 0.0
+            acc_f = acc_e = acc_b = acc_t = acc_l = 0.0
             n_acc = 0
     train_seconds = time.time() - t_train
     done_steps = rows[-1]["step"] if rows else 0

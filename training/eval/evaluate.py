@@ -120,9 +120,11 @@ def style_mean_powers(styles, cache: Path, hold_out: str | None) -> np.ndarray:
     return acc
 
 
-def train_classifier(styles, cache: Path) -> tuple[StyleClassifier, float]:
+def train_classifier(styles, cache: Path, evaluated: str) -> tuple[StyleClassifier, float]:
     """Classifier trained on target renders of five training chorales through every installed
-    bank that has the style (pieces disjoint from the evaluation pieces)."""
+    training bank that has the style, and through the ``evaluated`` bank (pieces disjoint from
+    the evaluation pieces). Evaluation-only banks other than ``evaluated`` stay out, so that
+    fetching one changes no other evaluation."""
     train, _ = music.split_chorales()
     rng = np.random.default_rng(11)
     chosen = [train[i] for i in rng.choice(len(train), 5, replace=False)]
@@ -130,7 +132,9 @@ def train_classifier(styles, cache: Path) -> tuple[StyleClassifier, float]:
                             max_seconds=PIECE_SECONDS) for p in chosen]
     notes, spans = music.concatenate(pieces, gap=1.5)
     xs, ys = [], []
-    for sf_name in [b for b in banks.BANKS if banks.available(b)]:
+    heard = [b for b in banks.BANKS
+             if banks.available(b) and (not banks.BANKS[b].eval_only or b == evaluated)]
+    for sf_name in heard:
         for k, s in enumerate(tqdm(styles, desc=f"classifier data {sf_name}", leave=False)):
             if s.program not in banks.programs(sf_name):
                 continue
@@ -178,7 +182,8 @@ def main(argv=None) -> dict:
                     help="the held-out bank the targets and sources are rendered through")
     ap.add_argument("--hold-out", default=None,
                     help="the model's held-out family, for the match-EQ curves (default: the "
-                         "--bank's family; 'none' for a model trained on every bank)")
+                         "--bank's family, or 'none' for an evaluation-only bank; 'none' for a "
+                         "model trained on every bank)")
     ap.add_argument("--report", type=Path, default=None, help="write the markdown report here")
     ap.add_argument("--json", type=Path, default=None, help="write all numbers here")
     ap.add_argument("--img-dir", type=Path, default=REPO / "docs/img")
@@ -195,7 +200,8 @@ def main(argv=None) -> dict:
 
     model = OnnxStyleModel(args.model)
     sf_name = args.bank
-    hold_out = args.hold_out or banks.bank(sf_name).family
+    banks.fetch(sf_name)
+    hold_out = args.hold_out or ("none" if banks.bank(sf_name).eval_only else banks.bank(sf_name).family)
     hold_out = None if hold_out == "none" else hold_out
     have = banks.programs(sf_name)
     model_styles = [next(s for s in STYLES if s.ident == ident) for ident in model.styles]
@@ -208,7 +214,7 @@ def main(argv=None) -> dict:
     first_source = next(iter(sources))
     all_power = style_mean_powers(model_styles, cache, hold_out)
     style_power = np.array([all_power[model_styles.index(s)] for s in styles])
-    clf, clf_train_acc = train_classifier(model_styles, cache)
+    clf, clf_train_acc = train_classifier(model_styles, cache, sf_name)
 
     rows = []  # one per (source, style, piece)
     # Chunk features per (piece, kind) for the realism test: true targets, model, match-EQ.

@@ -95,10 +95,10 @@ def baseline_table(name: str, baselines: dict[str, dict], numbers: dict) -> list
     return L
 
 
-def taken_for_table(numbers: dict, fams: list[str]) -> list[str]:
+def taken_for_table(numbers: dict, fams: list[str], over: str = "folds") -> list[str]:
     """Per style, the styles the classifier heard in the model's outputs, as shares of the
-    output chunks summed over the folds that have the style (folds evaluated before the counts
-    were recorded are left out)."""
+    output chunks averaged over the evaluations ``fams`` (``over`` names them: folds) that have
+    the style (evaluations made before the counts were recorded are left out)."""
     from chameleon_training.styles import STYLES
 
     rows = []
@@ -115,17 +115,63 @@ def taken_for_table(numbers: dict, fams: list[str]) -> list[str]:
                     + ", ".join(f"{k} {v:.2f}" for k, v in ranked) + " |")
     if not rows:
         return []
-    return ["\n## What the style classifier took each style for (mean over folds)\n",
+    return [f"\n## What the style classifier took each style for (mean over {over})\n",
             "Up to four styles heard most often in the model's output chunks for each chosen "
-            "style, as shares of its chunks, averaged over the folds whose bank has the style.\n",
-            "| chosen style | folds | heard as |", "| --- | ---: | --- |", *rows]
+            f"style, as shares of its chunks, averaged over the {over} whose bank has the style.\n",
+            f"| chosen style | {over} | heard as |", "| --- | ---: | --- |", *rows]
+
+
+def result_header(first: str) -> list[str]:
+    """Header of the one-row-per-evaluation table (:func:`result_row`), ``first`` naming the
+    first column."""
+    return [f"| {first} | training steps | styles | sources | LSD model | LSD match-EQ | LSD ratio | "
+            "env model | env match-EQ | env ratio | classifier | classifier (targets) | "
+            "realism (model / match-EQ) | styles worse than EQ |",
+            "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+
+
+def result_row(label: str, result: dict) -> tuple[dict, str]:
+    """(the numbers, the table row) of one evaluation (:func:`evaluate.main`'s result) under
+    :func:`result_header`."""
+    summary = fold_summary(result)
+    m, bar = summary["mean"], summary["bar"]
+    worse = sorted(set(bar["worse_lsd"]) | set(bar["worse_env"]))
+    real = result.get("realism", {})
+    numbers = dict(bank=result["soundfont"], lsd_ratio=bar["lsd_ratio"], env_ratio=bar["env_ratio"],
+                   clf=m["clf_model"], clf_target=m["clf_target"], worse=worse,
+                   realism=real.get("model", float("nan")),
+                   realism_eq=real.get("match_eq", float("nan")),
+                   per_style=summary["per_style"], taken_for=summary.get("taken_for", {}))
+    row = (f"| {label} ({result['soundfont']}) | {result.get('steps') or '?'} | {len(summary['per_style'])} | "
+           f"{'; '.join(result['sources'])} | {m['lsd_model']:.2f} | {m['lsd_match_eq']:.2f} | "
+           f"{bar['lsd_ratio']:.3f} | {m['env_model']:.2f} | {m['env_match_eq']:.2f} | "
+           f"{bar['env_ratio']:.3f} | {m['clf_model']:.2f} | {m['clf_target']:.2f} | "
+           f"{numbers['realism']:.2f} / {numbers['realism_eq']:.2f} | "
+           f"{', '.join(worse) or '-'} |")
+    return numbers, row
+
+
+def style_table(numbers: dict, columns: list[str]) -> list[str]:
+    """Every style's LSD ratio / envelope ratio / classifier, one column per evaluation."""
+    from chameleon_training.styles import STYLES
+
+    L = ["| style | " + " | ".join(columns) + " |", "| --- |" + " ---: |" * len(columns)]
+    for s in STYLES:
+        cells = []
+        for f in columns:
+            v = numbers[f]["per_style"].get(s.ident)
+            if v is None:
+                cells.append("(not in bank)")
+            else:
+                cells.append(f"{v['lsd_model'] / v['lsd_match_eq']:.2f} / {v['env_model'] / v['env_match_eq']:.2f} / "
+                             f"{v['clf_model']:.2f}")
+        L.append(f"| {s.ident} | " + " | ".join(cells) + " |")
+    return L
 
 
 def write_report(path: Path, folds: dict[str, dict], baselines: dict[str, dict] | None = None,
                  baseline_name: str = "") -> dict:
     """Writes the folds' markdown tables; returns the numbers."""
-    from chameleon_training.styles import STYLES
-
     L = ["# Leave-one-bank-out evaluation\n",
          "Each row is one fold: a model trained on every bank family but one "
          "(`chameleon_training.train --hold-out FAMILY`), evaluated on held-out chorales rendered "
@@ -135,27 +181,11 @@ def write_report(path: Path, folds: dict[str, dict], baselines: dict[str, dict] 
          "classifier puts in the chosen style (bar 0.90). Realism is the held-out-piece accuracy of a "
          "two-sample classifier telling outputs from true target renders (0.5: indistinguishable; "
          "bar 0.75). Generated by `training/scripts/folds.sh`.\n",
-         "| held-out family (bank) | training steps | styles | sources | LSD model | LSD match-EQ | LSD ratio | "
-         "env model | env match-EQ | env ratio | classifier | classifier (targets) | realism (model / match-EQ) | "
-         "styles worse than EQ |",
-         "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+         *result_header("held-out family (bank)")]
     numbers = {}
     for family, result in folds.items():
-        summary = fold_summary(result)
-        m, bar = summary["mean"], summary["bar"]
-        worse = sorted(set(bar["worse_lsd"]) | set(bar["worse_env"]))
-        real = result.get("realism", {})
-        numbers[family] = dict(bank=result["soundfont"], lsd_ratio=bar["lsd_ratio"], env_ratio=bar["env_ratio"],
-                               clf=m["clf_model"], clf_target=m["clf_target"], worse=worse,
-                               realism=real.get("model", float("nan")),
-                               realism_eq=real.get("match_eq", float("nan")),
-                               per_style=summary["per_style"], taken_for=summary.get("taken_for", {}))
-        L.append(f"| {family} ({result['soundfont']}) | {result.get('steps') or '?'} | {len(summary['per_style'])} | "
-                 f"{'; '.join(result['sources'])} | {m['lsd_model']:.2f} | {m['lsd_match_eq']:.2f} | "
-                 f"{bar['lsd_ratio']:.3f} | {m['env_model']:.2f} | {m['env_match_eq']:.2f} | "
-                 f"{bar['env_ratio']:.3f} | {m['clf_model']:.2f} | {m['clf_target']:.2f} | "
-                 f"{numbers[family]['realism']:.2f} / {numbers[family]['realism_eq']:.2f} | "
-                 f"{', '.join(worse) or '-'} |")
+        numbers[family], row = result_row(family, result)
+        L.append(row)
     if numbers:
         mean = {k: float(np.mean([v[k] for v in numbers.values()]))
                 for k in ("lsd_ratio", "env_ratio", "clf", "clf_target", "realism", "realism_eq")}
@@ -165,18 +195,7 @@ def write_report(path: Path, folds: dict[str, dict], baselines: dict[str, dict] 
         numbers["mean"] = mean
     L.append("\n## Every style in every fold (LSD ratio / envelope ratio / classifier)\n")
     fams = [f for f in folds]
-    L.append("| style | " + " | ".join(fams) + " |")
-    L.append("| --- |" + " ---: |" * len(fams))
-    for s in STYLES:
-        cells = []
-        for f in fams:
-            v = numbers[f]["per_style"].get(s.ident)
-            if v is None:
-                cells.append("(not in bank)")
-            else:
-                cells.append(f"{v['lsd_model'] / v['lsd_match_eq']:.2f} / {v['env_model'] / v['env_match_eq']:.2f} / "
-                             f"{v['clf_model']:.2f}")
-        L.append(f"| {s.ident} | " + " | ".join(cells) + " |")
+    L += style_table(numbers, fams)
     L += taken_for_table(numbers, fams)
     if baselines:
         L += baseline_table(baseline_name, baselines, numbers)

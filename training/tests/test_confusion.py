@@ -48,3 +48,22 @@ def test_the_folds_table_averages_folds_and_ranks_what_was_heard(tmp_path):
     line = next(ln for ln in text.splitlines() if ln.startswith("| strings | 2 |"))
     # (0.3 + 1.0) / 2 as strings, 0.7 / 2 as violin: strings first.
     assert line == "| strings | 2 | strings 0.65, violin 0.35 |"
+
+
+def test_the_outside_bank_report_has_a_row_per_model_and_ranks_the_first(tmp_path):
+    from eval import outside_bank
+
+    bundled = result()
+    earlier = result()
+    bundled["soundfont"] = earlier["soundfont"] = "merlin"
+    earlier["rows"][0]["lsd_model"] = 3.0
+    path = tmp_path / "outside.md"
+    numbers = outside_bank.write_report(path, {"bundled": bundled, "earlier": earlier})
+    text = path.read_text()
+    assert "| bundled (merlin) |" in text and "| earlier (merlin) |" in text
+    assert numbers["earlier"]["lsd_ratio"] > numbers["bundled"]["lsd_ratio"]
+    # What the classifier heard is the first model's alone (strings 0.3 / violin 0.7).
+    line = next(ln for ln in text.splitlines() if ln.startswith("| strings | 1 |"))
+    assert line == "| strings | 1 | violin 0.70, strings 0.30 |"
+    assert "evaluation only" in text
+    assert outside_bank.evaluation_only_banks() == ["merlin"]

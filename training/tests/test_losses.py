@@ -1,4 +1,5 @@
-"""The training losses for frames with no true target."""
+"""The training losses that hold a frame's level: the paired frames' total-power term and
+the level loss of frames with no true target."""
 
 import math
 
@@ -8,7 +9,8 @@ import torch
 
 from chameleon_training import analysis
 from chameleon_training.model import predicted_magnitude
-from chameleon_training.train import level_loss
+from chameleon_training.model import third_octave_matrix
+from chameleon_training.train import level_loss, spectral_loss
 
 G = analysis.DEFAULT
 
@@ -54,3 +56,29 @@ def test_level_loss_ignores_where_the_power_sits():
     x = tone_frames()
     loss = float(level_loss(Moved(1.0), x, torch.ones(x.shape[0], 1), G.feature_floor))
     assert loss < 1e-3
+
+
+@pytest.mark.parametrize("gain", [1.0, 2.0, 0.25])
+def test_paired_total_power_error_is_the_level_against_the_target_in_nepers(gain):
+    # Target = the input frame, output = input x gain: the third term of the paired loss is
+    # |ln gain|, the same for a frame whose power sits anywhere.
+    x = tone_frames()
+    s = torch.ones(x.shape[0], 1)
+    bands = torch.tensor(third_octave_matrix(G), dtype=torch.float32)
+    fine, env, level = spectral_loss(FixedGain(gain), x, s, x[:, -1], bands, G.feature_floor)
+    assert float(level) == pytest.approx(abs(math.log(gain)), abs=1e-3)
+
+
+def test_paired_total_power_error_ignores_where_the_power_sits():
+    # Moving the target's power to other bins costs the spectral terms, not the level term.
+    class Moved(FixedGain):
+        def magnitude_from_outputs(self, features, outputs):
+            cur = torch.clamp(torch.exp(features[:, -1]) - G.feature_floor, min=0.0)
+            return torch.roll(cur, 3, dims=1)
+
+    x = tone_frames()
+    bands = torch.tensor(third_octave_matrix(G), dtype=torch.float32)
+    fine, env, level = spectral_loss(Moved(1.0), x, torch.ones(x.shape[0], 1), x[:, -1], bands,
+                                     G.feature_floor)
+    assert float(level) < 1e-3
+    assert float(fine) > 0.1
