@@ -204,6 +204,15 @@ def write_report(path: Path, folds: dict[str, dict], baselines: dict[str, dict] 
     return numbers
 
 
+def publish(report: Path, numbers: dict, json_path: Path | None) -> dict:
+    """Writes ``numbers`` to ``json_path`` (when given) and prints the written markdown
+    ``report``; returns the numbers."""
+    if json_path is not None:
+        json_path.write_text(json.dumps(numbers, indent=1))
+    print(report.read_text())
+    return numbers
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=Path, default=REPO / "training/runs")
@@ -229,11 +238,7 @@ def main(argv=None) -> dict:
         seen = set(args.baseline_trained_on.split(","))
         baselines = {f: run_baseline(args.baseline, f, args.runs, args.pieces, args.engine)
                      for f in folds if f not in seen}
-    numbers = write_report(args.report, folds, baselines, args.baseline_name)
-    if args.json:
-        args.json.write_text(json.dumps(numbers, indent=1))
-    print(args.report.read_text())
-    return numbers
+    return publish(args.report, write_report(args.report, folds, baselines, args.baseline_name), args.json)
 
 
 if __name__ == "__main__":

@@ -99,11 +99,7 @@ def main(argv=None) -> dict:
                 raise SystemExit(f"{bank} is a training bank: its numbers are the folds' (eval.folds)")
             label = model.stem if len(names) == 1 else f"{model.stem}, {bank}"
             results[label] = run(model, bank, args.pieces, args.engine, args.cache)
-    numbers = write_report(args.report, results)
-    if args.json:
-        args.json.write_text(json.dumps(numbers, indent=1))
-    print(args.report.read_text())
-    return numbers
+    return folds.publish(args.report, write_report(args.report, results), args.json)
 
 
 if __name__ == "__main__":
