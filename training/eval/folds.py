@@ -45,14 +45,23 @@ def run_fold(family: str, runs: Path, pieces: int, engine: str) -> dict:
     onnx = run / "model.onnx"
     if not onnx.exists() or onnx.stat().st_mtime < ckpt.stat().st_mtime:
         export_main([str(ckpt), str(onnx), "--version", f"fold-{family}", "--phase", "generated"])
-    out = run / f"eval-{engine}-{pieces}.json"
     summary = json.loads((run / "summary.json").read_text()) if (run / "summary.json").exists() else {}
-    if out.exists() and out.stat().st_mtime > onnx.stat().st_mtime:
-        return dict(json.loads(out.read_text()), steps=summary.get("steps"))
-    evaluate.main(["--model", str(onnx), "--bank", eval_bank(family), "--hold-out", family,
-                   "--pieces", str(pieces), "--engine", engine, "--json", str(out),
-                   "--img-dir", str(run / "img")])
-    return dict(json.loads(out.read_text()), steps=summary.get("steps"))
+    result = cached_evaluation(onnx, eval_bank(family), family, pieces, engine,
+                               run / f"eval-{engine}-{pieces}.json", run / "img")
+    return dict(result, steps=summary.get("steps"))
+
+
+def cached_evaluation(model: Path, bank: str, hold_out: str, pieces: int, engine: str,
+                      out: Path, img_dir: Path) -> dict:
+    """:func:`evaluate.main`'s result for ``model`` on ``bank`` (match-EQ curves of the fold
+    holding out ``hold_out``, or ``"none"``), kept in ``out`` and run again only when the model
+    file is newer."""
+    if not out.exists() or out.stat().st_mtime <= model.stat().st_mtime:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        evaluate.main(["--model", str(model), "--bank", bank, "--hold-out", hold_out,
+                       "--pieces", str(pieces), "--engine", engine, "--json", str(out),
+                       "--img-dir", str(img_dir)])
+    return json.loads(out.read_text())
 
 
 def fold_summary(result: dict) -> dict:

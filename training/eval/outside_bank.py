@@ -14,12 +14,11 @@ instruments outside its training, as a producer's own sounds are.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from chameleon_training import banks
 
-from . import evaluate, folds
+from . import folds
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,12 +30,9 @@ def evaluation_only_banks() -> list[str]:
 
 def run(model: Path, bank: str, pieces: int, engine: str, cache: Path) -> dict:
     """One evaluation of ``model`` on ``bank`` (cached in ``cache`` by model file and bank)."""
-    out = cache / f"{model.stem}-{bank}-{pieces}-{engine}.json"
-    if not out.exists() or out.stat().st_mtime < model.stat().st_mtime:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        evaluate.main(["--model", str(model), "--bank", bank, "--hold-out", "none", "--pieces", str(pieces),
-                       "--engine", engine, "--json", str(out), "--img-dir", str(cache / "img")])
-    return dict(json.loads(out.read_text()), steps=training_steps(model))
+    result = folds.cached_evaluation(model, bank, "none", pieces, engine,
+                                     cache / f"{model.stem}-{bank}-{pieces}-{engine}.json", cache / "img")
+    return dict(result, steps=training_steps(model))
 
 
 def training_steps(model: Path) -> int | None:

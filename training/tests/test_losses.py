@@ -29,6 +29,14 @@ class FixedGain(torch.nn.Module):
         return predicted_magnitude(features[:, -1], outputs[0], None, G.feature_floor)
 
 
+class Moved(FixedGain):
+    """A stand-in model whose output is its input frame's power moved three bins up."""
+
+    def magnitude_from_outputs(self, features, outputs):
+        cur = torch.clamp(torch.exp(features[:, -1]) - G.feature_floor, min=0.0)
+        return torch.roll(cur, 3, dims=1)
+
+
 def tone_frames(n: int = 8) -> torch.Tensor:
     """``[n, 2, bins]`` features of a harmonic frame at a few levels."""
     rng = np.random.default_rng(0)
@@ -48,11 +56,6 @@ def test_level_loss_is_the_total_power_error_in_nepers(gain):
 
 def test_level_loss_ignores_where_the_power_sits():
     # The same power moved to other bins costs nothing: only the level is the tones' target.
-    class Moved(FixedGain):
-        def magnitude_from_outputs(self, features, outputs):
-            cur = torch.clamp(torch.exp(features[:, -1]) - G.feature_floor, min=0.0)
-            return torch.roll(cur, 3, dims=1)
-
     x = tone_frames()
     loss = float(level_loss(Moved(1.0), x, torch.ones(x.shape[0], 1), G.feature_floor))
     assert loss < 1e-3
@@ -71,11 +74,6 @@ def test_paired_total_power_error_is_the_level_against_the_target_in_nepers(gain
 
 def test_paired_total_power_error_ignores_where_the_power_sits():
     # Moving the target's power to other bins costs the spectral terms, not the level term.
-    class Moved(FixedGain):
-        def magnitude_from_outputs(self, features, outputs):
-            cur = torch.clamp(torch.exp(features[:, -1]) - G.feature_floor, min=0.0)
-            return torch.roll(cur, 3, dims=1)
-
     x = tone_frames()
     bands = torch.tensor(third_octave_matrix(G), dtype=torch.float32)
     fine, env, level = spectral_loss(Moved(1.0), x, torch.ones(x.shape[0], 1), x[:, -1], bands,
