@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 # One cold build per run: incremental caches would only cost disk (several GB).
 export CARGO_INCREMENTAL=0
 free_gb=$(df -BG --output=avail . | tail -1 | tr -dc '0-9')
-echo "test-all: ${free_gb} GB free here; a cold run needs about 12 GB (build, venvs, data)"
-if [ "$free_gb" -lt 12 ]; then
+echo "test-all: ${free_gb} GB free here; a cold run needs about 14 GB (build, venvs, data)"
+if [ "$free_gb" -lt 14 ]; then
   echo "test-all: warning: less free disk than a cold run needs; builds may fail with 'No space left on device'" >&2
 fi
 logs=$(mktemp -d)
