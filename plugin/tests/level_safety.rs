@@ -129,7 +129,9 @@ fn check_hostile(level_match: bool, latency_mode: LatencyMode) {
                 change.input_peak,
                 change.output_peak
             );
-            let broken = bounds(level_match, latency_mode).violations(&change);
+            let broken = bounds(level_match, latency_mode)
+                .for_input(signal)
+                .violations(&change);
             if !broken.is_empty() {
                 failures.push(format!("{} / {name}: {}", signal.name, broken.join(", ")));
             }
@@ -170,12 +172,20 @@ fn read_flac(path: &std::path::Path) -> Vec<Vec<f32>> {
         .collect()]
 }
 
-/// Music at mix 1: within the level-match-on bounds; its dynamics (the spread of its 400 ms
-/// window levels) change by less than 1 dB when level match is switched on; and wherever the
-/// model's own output is within the ±2 dB bound already (every setting on the demo clip, all
-/// but the pad's centre on the held-out piano), the clip RMS moves by less than 0.5 dB. Where
-/// it is not (the pad's centre on the piano comes out 2.3 dB quiet), level match must move
-/// it, and the bounds say how far.
+/// Music the model voices within this many dB of the input's level (clip RMS) is left at its
+/// level by level match: the clip RMS moves by less than [`LEFT_ALONE_DB`].
+const NEAR_DB: f64 = 1.0;
+/// How far level match may move the clip RMS of music the model voices near the input's level.
+const LEFT_ALONE_DB: f64 = 0.5;
+
+/// Music at mix 1: within the level-match-on bounds, and its dynamics (the spread of its
+/// 400 ms window levels) change by less than 1 dB when level match is switched on. Where the
+/// model's own output is within ±[`NEAR_DB`] of the input's level, the clip RMS moves by less
+/// than [`LEFT_ALONE_DB`]. Further off, level match may move it by more, but only towards the
+/// input's level and never past it: a model about 1.5 dB quiet has stretches beyond level
+/// match's long-term bound (±1.75 dB over 2 s) and a quiet first note that its short-term
+/// stage lifts, by design. Outside the ±2 dB bound (the pad's centre on the held-out piano
+/// with model 2.1.0) level match must move it, and the bounds say how far.
 #[test]
 fn music_keeps_its_level_and_dynamics_with_level_match_on() {
     let (demo, rate) =
@@ -213,11 +223,16 @@ fn music_keeps_its_level_and_dynamics_with_level_match_on() {
                      {spread_on:.2} dB"
                 ));
             }
-            let within_already = off.clip_db.abs() <= LEVEL_MATCH_ON.clip_max_db;
-            if within_already && (on.clip_db - off.clip_db).abs() >= 0.5 {
+            let moved = on.clip_db - off.clip_db;
+            let towards_not_past =
+                on.clip_db.abs() < off.clip_db.abs() && on.clip_db * off.clip_db >= 0.0;
+            let near = off.clip_db.abs() <= NEAR_DB;
+            let within = off.clip_db.abs() <= LEVEL_MATCH_ON.clip_max_db;
+            if within && moved.abs() >= LEFT_ALONE_DB && (near || !towards_not_past) {
                 failures.push(format!(
-                    "{clip} / {name}: level match moved the clip RMS by {:+.2} dB",
-                    on.clip_db - off.clip_db
+                    "{clip} / {name}: level match moved the clip RMS by {moved:+.2} dB, from \
+                     {:+.2} to {:+.2} dB",
+                    off.clip_db, on.clip_db
                 ));
             }
         }

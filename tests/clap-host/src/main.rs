@@ -612,7 +612,9 @@ fn check_level_safety(report: &mut Report, entry: &PluginEntry, params: &[Param]
             }
             session.stop(&mut instance);
             let change = compare(&[input], &[&output[reported..]], rate);
-            let broken = Bounds::for_level_match(on).violations(&change);
+            let broken = Bounds::for_level_match(on)
+                .for_input(signal)
+                .violations(&change);
             report.check(
                 broken.is_empty(),
                 format!(

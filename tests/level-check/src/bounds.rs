@@ -1,6 +1,7 @@
 //! The level bounds every output keeps, with level match on and off.
 
 use crate::measure::LevelChange;
+use crate::signals::Signal;
 
 /// Bounds on a [`LevelChange`], in dB.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,6 +39,19 @@ impl Bounds {
             LEVEL_MATCH_ON
         } else {
             LEVEL_MATCH_OFF
+        }
+    }
+
+    /// These bounds for `input`: without the floor where the input's level is not one a
+    /// listener hears ([`Signal::heard_level`]).
+    pub fn for_input(self, input: &Signal) -> Bounds {
+        if input.heard_level {
+            self
+        } else {
+            Bounds {
+                clip_min_db: None,
+                ..self
+            }
         }
     }
 
@@ -107,5 +121,21 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn only_an_input_whose_level_is_heard_keeps_the_floor() {
+        let quiet = change(-2.5, 0.0, 0.0);
+        let loud = change(2.5, 0.0, 0.0);
+        for input in crate::signals::hostile(48000.0, 0.1) {
+            let bounds = LEVEL_MATCH_ON.for_input(&input);
+            assert_eq!(
+                bounds.violations(&quiet).is_empty(),
+                input.name == "DC step",
+                "{}",
+                input.name
+            );
+            assert_eq!(bounds.violations(&loud).len(), 1, "{}", input.name);
+        }
     }
 }

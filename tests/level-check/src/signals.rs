@@ -9,6 +9,11 @@ pub struct Signal {
     pub name: &'static str,
     /// Samples, mono.
     pub samples: Vec<f32>,
+    /// Whether the input's RMS is a level a listener hears. A DC step's is not: it is silent,
+    /// and a style voices it as tones whose level says nothing about a fair A/B, so only the
+    /// ceilings (never louder) apply to it, not the floor (see
+    /// [`crate::bounds::Bounds::for_input`]).
+    pub heard_level: bool,
 }
 
 /// Every hostile input, `seconds` long each at `rate` Hz: white and pink noise, a drum-like
@@ -19,34 +24,42 @@ pub fn hostile(rate: f32, seconds: f32) -> Vec<Signal> {
         Signal {
             name: "white noise",
             samples: white_noise(n, 1, 0.1),
+            heard_level: true,
         },
         Signal {
             name: "pink noise",
             samples: pink_noise(n, 2, 0.1),
+            heard_level: true,
         },
         Signal {
             name: "drum loop",
             samples: drum_loop(n, rate),
+            heard_level: true,
         },
         Signal {
             name: "sweep -12 dBFS",
             samples: sweep(n, rate, db_to_amplitude(-12.0)),
+            heard_level: true,
         },
         Signal {
             name: "sweep -1 dBFS",
             samples: sweep(n, rate, db_to_amplitude(-1.0)),
+            heard_level: true,
         },
         Signal {
             name: "square 110 Hz",
             samples: square(n, rate, 110.0, 0.25),
+            heard_level: true,
         },
         Signal {
             name: "impulse train",
             samples: impulse_train(n, rate, 4.0, 0.9),
+            heard_level: true,
         },
         Signal {
             name: "DC step",
             samples: dc_step(n, 0.25),
+            heard_level: false,
         },
     ]
 }

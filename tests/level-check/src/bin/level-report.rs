@@ -137,7 +137,7 @@ fn main() -> Result<(), String> {
     let styles = styles(&options)?;
     let mut inputs: Vec<(String, Vec<Vec<f32>>)> = hostile(RATE as f32, options.seconds)
         .into_iter()
-        .map(|Signal { name, samples }| (name.to_owned(), vec![samples]))
+        .map(|Signal { name, samples, .. }| (name.to_owned(), vec![samples]))
         .collect();
     inputs.push((
         "demo clip (music)".to_owned(),
