@@ -339,7 +339,7 @@ def main(argv=None) -> dict:
                                     bytes=args.model.stat().st_size, timing=time_per_hop(args.model),
                                     banks=ckpt.get("banks", list(render.TRAIN_SOUNDFONTS)),
                                     format_version=int(model.meta.get("chameleon.format_version", "1")),
-                                    phase=model.phase)
+                                    phase=model.phase, recipe=ckpt.get("args", {}))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
     if args.report:
@@ -349,7 +349,9 @@ def main(argv=None) -> dict:
                      extra=notes.read_text() if notes.exists() else "")
     if args.model_card:
         from .report import write_model_card
-        write_model_card(args.model_card, result, summary, styles, result["model_info"])
+        release = Path(__file__).with_name("model-card-release.md")
+        write_model_card(args.model_card, result, summary, styles, result["model_info"],
+                         release=release.read_text() if release.exists() else "")
     return result
 
 

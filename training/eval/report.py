@@ -189,8 +189,31 @@ def _banks():
     return banks
 
 
-def write_model_card(path: Path, result: dict, summary: dict, styles, model_info: dict) -> None:
-    """Writes assets/models/README.md: what the bundled model is, its data, licences and metrics."""
+def recipe_text(args: dict) -> str:
+    """The recipe options a checkpoint was trained with (its saved train arguments, all strings),
+    in words; empty for a checkpoint that used none of them."""
+    parts = []
+    if args.get("shared_music") == "True":
+        parts.append("every bank plays one note stream (`--shared-music`)")
+    if float(args.get("cross_bank", 0) or 0) > 0:
+        parts.append(f"a share of {float(args['cross_bank']):g} of the paired targets comes from another bank "
+                     f"playing the same notes (`--cross-bank`)")
+    if float(args.get("level_weight", 0) or 0) > 0:
+        parts.append(f"an L1 term on each paired frame's total power in nepers, weight "
+                     f"{float(args['level_weight']):g} (`--level-weight`)")
+    if float(args.get("tone_fraction", 0) or 0) > 0:
+        parts.append(f"steady tones as a {float(args['tone_fraction']):g} share of each batch, weight "
+                     f"{float(args['tone_weight']):g} (`--tone-fraction`, `--tone-weight`)")
+    if not parts:
+        return ""
+    return " Recipe (training/scripts/recipe.sh): " + "; ".join(parts) + "."
+
+
+def write_model_card(path: Path, result: dict, summary: dict, styles, model_info: dict,
+                     release: str = "") -> None:
+    """Writes assets/models/README.md: what the bundled model is, its data, licences and metrics.
+    ``release`` (markdown list items, from training/eval/model-card-release.md) says what this
+    version changed; it opens the Model section."""
     ps, mean, bar = summary["per_style"], summary["mean"], summary["bar"]
     t = model_info.get("timing", {})
     L = ["# Chameleon Orchestra — bundled style model\n",
@@ -198,6 +221,7 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
          "`chameleon-styles.pt` is its PyTorch checkpoint, the starting point for "
          "`training/scripts/own-style.sh`.\n",
          "## Model\n",
+         *([release.strip()] if release.strip() else []),
          f"- Format: Chameleon model format v{model_info.get('format_version', 1)} (docs/model-format.md)"
          f"{', generated phase' if model_info.get('phase') == 'generated' else ''}, output kind "
          f"`{model_info.get('output', 'mask_noise')}`; "
@@ -218,7 +242,7 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
          "rendering every bank on first run). Loss: L1 of log magnitude (the output magnitude the engine's "
          "resynthesis gives for the model's output kind) plus L1 of log 1/3-octave band power, both against the "
          "true target render; for the broadband tenth of each batch, L1 of log 1/3-octave band power against the "
-         "style's long-term colour at the input frame's power.\n",
+         "style's long-term colour at the input frame's power." + recipe_text(model_info.get("recipe", {})) + "\n",
          "## Styles\n",
          "| id | name | General MIDI program |", "| --- | --- | ---: |"]
     for s in styles:
@@ -274,14 +298,15 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
           "partial coherent where the model sustains energy the source has lost, but vibrato, bow and breath noise, "
           "formants and ensemble width are not created yet; a two-sample classifier still tells outputs from true "
           "target renders most of the time (the realism row of the folds table).",
-          "- Drums and noise were trained only as broadband input, to the style's colour at the input's own power: "
-          "the model no longer boosts them (white noise −0.5 to +0.2 dB, a drum loop −2.1 to −1.6 dB before any "
-          "guard; [docs/LEVEL-SAFETY.md](../../docs/LEVEL-SAFETY.md)), and real drums, voices and a full mix are "
+          "- Drums, noise and steady tones were trained only to keep their level (noise and drums to the style's "
+          "colour at the input's own power): the model alone leaves white noise within −0.2 to +0.2 dB, a drum loop "
+          "at −2.8 to −2.1 dB and a 110 Hz square wave at −0.9 to +0.3 dB (`level-report --raw-model`, "
+          "[docs/LEVEL-SAFETY.md](../../docs/LEVEL-SAFETY.md)), and real drums, voices and a full mix are "
           "measured in [docs/real-world.md](../../docs/real-world.md). The engine's level safety still holds every "
           "output to the input's level whatever a model does.",
-          "- Weak rows of the level match (all quieter, never louder): the impulse train (−3.2 to −4.0 dB: the "
-          "guard holds the model's spread of each click to the silence between them), a held DC step, and the "
-          "nylon guitar on drums and sweeps.",
+          "- Weak rows of the level match (all quieter, never louder): a held DC step (−2.2 to −1.9 dB), the nylon "
+          "guitar on a quiet sweep (−1.8 dB) and the trumpet on a square wave (−1.7 dB); in Live the violin on a "
+          "square wave (−2.7 dB).",
           ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(L) + "\n")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Leave-one-bank-out evaluation: trains one model per bank family without that family (skipping
 # folds already trained in training/runs/fold-FAMILY/), then evaluates each on its held-out
-# family and writes docs/model-folds.md.
+# family and writes docs/model-folds.md. Every fold trains with the shipped recipe
+# (training/scripts/recipe.sh).
 #
 #   training/scripts/folds.sh [--steps N] [--families fluid,timgm6mb,...] [--pieces N]
 #
@@ -13,6 +14,8 @@ REPO="$(dirname "$TRAINING")"
 "$TRAINING/scripts/setup-venv.sh"
 export PYTHONPATH="$TRAINING${PYTHONPATH:+:$PYTHONPATH}"
 PY="$TRAINING/.venv/bin/python"
+# shellcheck source=recipe.sh
+source "$TRAINING/scripts/recipe.sh"
 STEPS=8000
 FAMILIES=recorded,timgm6mb,csound,freepats,fluid
 PIECES=3
@@ -29,7 +32,8 @@ if [ ! -x "$REPO/target/release/chameleon-render" ]; then
 fi
 for fam in ${FAMILIES//,/ }; do
     if [ ! -f "$TRAINING/runs/fold-$fam/checkpoint.pt" ]; then
-        "$PY" -m chameleon_training.train --out "$TRAINING/runs/fold-$fam" --hold-out "$fam" --steps "$STEPS"
+        "$PY" -m chameleon_training.train --out "$TRAINING/runs/fold-$fam" --hold-out "$fam" --steps "$STEPS" \
+            "${RECIPE[@]}"
     fi
 done
 cd "$REPO"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Renders the training data (cached), trains the bundled model and exports it:
 #   training/scripts/train.sh [extra train arguments, e.g. --steps 8000 --device cuda]
+# with the shipped recipe (training/scripts/recipe.sh) before the extra arguments.
 # Writes training/runs/main/{checkpoint.pt,curve.png,curve.csv},
 # assets/models/chameleon-styles.{onnx,pt} and docs/img/model-training-curve.png, then measures
 # the Live correction through the Rust engine and writes it into the model file (format
@@ -12,10 +13,12 @@ REPO="$(dirname "$TRAINING")"
 "$TRAINING/scripts/setup-venv.sh"
 export PYTHONPATH="$TRAINING${PYTHONPATH:+:$PYTHONPATH}"
 PY="$TRAINING/.venv/bin/python"
+# shellcheck source=recipe.sh
+source "$TRAINING/scripts/recipe.sh"
 RUN="$TRAINING/runs/main"
-"$PY" -m chameleon_training.train --out "$RUN" "$@"
+"$PY" -m chameleon_training.train --out "$RUN" "${RECIPE[@]}" "$@"
 "$PY" -m chameleon_training.export "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.onnx" \
-    --version 2.1.0 --license "GPL-3.0-or-later" --phase generated --time
+    --version 2.2.0 --license "GPL-3.0-or-later" --phase generated --time
 MODEL="$REPO/assets/models/chameleon-styles.onnx"
 (cd "$REPO" && "$PY" -m eval.fit_live_correction --model "$MODEL" --out "$MODEL")
 cp "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.pt"
