@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Leave-one-bank-out evaluation: trains one model per bank family without that family (skipping
 # folds already trained in training/runs/fold-FAMILY/), then evaluates each on its held-out
-# family and writes docs/model-folds.md. Every fold trains with the shipped recipe
+# family and writes docs/model-folds.md, with model 1.1.0 (from this repository's history) on
+# the same banks as the "before". Every fold trains with the shipped recipe
 # (training/scripts/recipe.sh).
 #
 #   training/scripts/folds.sh [--steps N] [--families fluid,timgm6mb,...] [--pieces N]
 #
-# Measured on the 2-core machine: about 7 minutes of rendering for all banks (once, cached),
-# about 10 minutes per fold at 8000 steps on one thread, and a few minutes of evaluation each.
+# Fold lengths: 4000 steps, 6000 for the recorded fold (the lengths of docs/model-folds.md);
+# --steps N trains every fold N steps. Measured on the 2-core machine: about 7 minutes of
+# rendering for all banks (once, cached), about 4 minutes per 4000-step fold on one thread, and
+# about 5 minutes of evaluation each.
 set -euo pipefail
 TRAINING="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO="$(dirname "$TRAINING")"
@@ -16,8 +19,8 @@ export PYTHONPATH="$TRAINING${PYTHONPATH:+:$PYTHONPATH}"
 PY="$TRAINING/.venv/bin/python"
 # shellcheck source=recipe.sh
 source "$TRAINING/scripts/recipe.sh"
-STEPS=8000
-FAMILIES=recorded,timgm6mb,csound,freepats,fluid
+STEPS=
+FAMILIES=fluid,timgm6mb,csound,freepats,recorded
 PIECES=3
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -32,10 +35,15 @@ if [ ! -x "$REPO/target/release/chameleon-render" ]; then
 fi
 for fam in ${FAMILIES//,/ }; do
     if [ ! -f "$TRAINING/runs/fold-$fam/checkpoint.pt" ]; then
-        "$PY" -m chameleon_training.train --out "$TRAINING/runs/fold-$fam" --hold-out "$fam" --steps "$STEPS" \
+        steps="${STEPS:-$([ "$fam" = recorded ] && echo 6000 || echo 4000)}"
+        "$PY" -m chameleon_training.train --out "$TRAINING/runs/fold-$fam" --hold-out "$fam" --steps "$steps" \
             "${RECIPE[@]}"
     fi
 done
 cd "$REPO"
+BEFORE=()
+if "$TRAINING/scripts/model-1.1.0.sh" "$TRAINING/runs/base/chameleon-styles-1.1.0.onnx"; then
+    BEFORE=(--baseline "$TRAINING/runs/base/chameleon-styles-1.1.0.onnx" --baseline-name "model 1.1.0")
+fi
 "$PY" -m eval.folds --runs "$TRAINING/runs" --families "$FAMILIES" --pieces "$PIECES" \
-    --report docs/model-folds.md --json "$TRAINING/runs/folds.json"
+    --report docs/model-folds.md --json "$TRAINING/runs/folds.json" "${BEFORE[@]}"

@@ -19,12 +19,9 @@ fi
 cd "$REPO"
 MODELS=(--model "$REPO/assets/models/chameleon-styles.onnx")
 BEFORE="$TRAINING/runs/outside-bank/chameleon-styles-1.1.0.onnx"
-mkdir -p "$(dirname "$BEFORE")"
-if [ -f "$BEFORE" ] || git show ae9011b:assets/models/chameleon-styles.onnx > "$BEFORE.partial" 2>/dev/null; then
-    [ -f "$BEFORE.partial" ] && mv "$BEFORE.partial" "$BEFORE"
+if "$TRAINING/scripts/model-1.1.0.sh" "$BEFORE"; then
     MODELS+=(--model "$BEFORE")
 else
-    rm -f "$BEFORE.partial"
     echo "outside-bank: no git history here, so model 1.1.0 is not evaluated beside the bundled model"
 fi
 "$TRAINING/.venv/bin/python" -m eval.outside_bank "${MODELS[@]}" --json "$TRAINING/runs/outside-bank.json" "$@"
