@@ -39,6 +39,12 @@ from .styles import SOURCE_PROGRAMS, STYLES, Style
 LOSS_FLOOR = 1e-4
 
 
+def saved_arguments(args: argparse.Namespace) -> dict[str, str]:
+    """The train arguments as a checkpoint keeps them (``args`` in checkpoint.pt): every value
+    as a string."""
+    return {k: str(v) for k, v in vars(args).items()}
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True, help="run directory")
@@ -438,7 +444,7 @@ def main(argv=None) -> Path:
                         styles=[(s.ident, s.name, s.program) for s in styles],
                         banks=[d.soundfont for d in data], hold_out=args.hold_out,
                         train_seconds=train_seconds, steps=done_steps, batch=args.batch * world,
-                        args={k: str(v) for k, v in vars(args).items()}),
+                        args=saved_arguments(args)),
                    args.out / "checkpoint.pt")
         if rows:
             save_curve(args.out, rows)

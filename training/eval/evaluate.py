@@ -344,15 +344,18 @@ def main(argv=None) -> dict:
         args.json.write_text(json.dumps(result, indent=1))
     if args.report:
         from .report import write_report
-        notes = Path(__file__).with_name("report-notes.md")
-        write_report(args.report, result, summary, styles,
-                     extra=notes.read_text() if notes.exists() else "")
+        write_report(args.report, result, summary, styles, extra=_beside("report-notes.md"))
     if args.model_card:
         from .report import write_model_card
-        release = Path(__file__).with_name("model-card-release.md")
         write_model_card(args.model_card, result, summary, styles, result["model_info"],
-                         release=release.read_text() if release.exists() else "")
+                         release=_beside("model-card-release.md"))
     return result
+
+
+def _beside(name: str) -> str:
+    """The text of the file ``name`` beside this module (hand-written report parts), or ""."""
+    path = Path(__file__).with_name(name)
+    return path.read_text() if path.exists() else ""
 
 
 def summarise(result: dict, styles) -> dict:

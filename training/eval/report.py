@@ -192,18 +192,21 @@ def _banks():
 def recipe_text(args: dict) -> str:
     """The recipe options a checkpoint was trained with (its saved train arguments, all strings),
     in words; empty for a checkpoint that used none of them."""
+    def number(key: str) -> float:
+        return float(args.get(key) or 0)
+
     parts = []
     if args.get("shared_music") == "True":
         parts.append("every bank plays one note stream (`--shared-music`)")
-    if float(args.get("cross_bank", 0) or 0) > 0:
-        parts.append(f"a share of {float(args['cross_bank']):g} of the paired targets comes from another bank "
+    if number("cross_bank") > 0:
+        parts.append(f"a share of {number('cross_bank'):g} of the paired targets comes from another bank "
                      f"playing the same notes (`--cross-bank`)")
-    if float(args.get("level_weight", 0) or 0) > 0:
+    if number("level_weight") > 0:
         parts.append(f"an L1 term on each paired frame's total power in nepers, weight "
-                     f"{float(args['level_weight']):g} (`--level-weight`)")
-    if float(args.get("tone_fraction", 0) or 0) > 0:
-        parts.append(f"steady tones as a {float(args['tone_fraction']):g} share of each batch, weight "
-                     f"{float(args['tone_weight']):g} (`--tone-fraction`, `--tone-weight`)")
+                     f"{number('level_weight'):g} (`--level-weight`)")
+    if number("tone_fraction") > 0:
+        parts.append(f"steady tones as a {number('tone_fraction'):g} share of each batch, weight "
+                     f"{number('tone_weight'):g} (`--tone-fraction`, `--tone-weight`)")
     if not parts:
         return ""
     return " Recipe (training/scripts/recipe.sh): " + "; ".join(parts) + "."

@@ -19,8 +19,8 @@ def recipe_arguments() -> list[str]:
 
 
 def saved(argv: list[str]) -> dict:
-    """The train arguments as a checkpoint keeps them (every value a string)."""
-    return {k: str(v) for k, v in vars(train.parse_args(["--out", "unused", *argv])).items()}
+    """The train arguments as a checkpoint keeps them."""
+    return train.saved_arguments(train.parse_args(["--out", "unused", *argv]))
 
 
 def test_the_shipped_recipe_parses_and_switches_its_options_on():
