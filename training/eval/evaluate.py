@@ -100,6 +100,13 @@ def model_output(src_stream: np.ndarray, model: OnnxStyleModel, model_path: Path
     return np.pad(out, (0, max(0, len(src_stream) - len(out)))), lag
 
 
+def default_hold_out(bank: str) -> str | None:
+    """The family whose banks the match-EQ curves leave out when evaluating on ``bank``: its
+    own family, or none for an evaluation-only bank (no model trains on it)."""
+    b = banks.bank(bank)
+    return None if b.eval_only else b.family
+
+
 def style_mean_powers(styles, cache: Path, hold_out: str | None) -> np.ndarray:
     """Average power spectrum of every style over the training data of the fold that holds
     out ``hold_out`` (the match-EQ baseline's target curve), ``[styles, bins]``; cached."""
@@ -201,7 +208,7 @@ def main(argv=None) -> dict:
     model = OnnxStyleModel(args.model)
     sf_name = args.bank
     banks.fetch(sf_name)
-    hold_out = args.hold_out or ("none" if banks.bank(sf_name).eval_only else banks.bank(sf_name).family)
+    hold_out = default_hold_out(sf_name) if args.hold_out is None else args.hold_out
     hold_out = None if hold_out == "none" else hold_out
     have = banks.programs(sf_name)
     model_styles = [next(s for s in STYLES if s.ident == ident) for ident in model.styles]
