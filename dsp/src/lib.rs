@@ -8,6 +8,7 @@
 //! ([`dry_wet`]). [`engine::Engine`] ties it together and owns the deadline policy. Nothing here
 //! knows about plugin hosts or GUIs.
 
+pub mod attack_softener;
 pub mod controls;
 pub mod denormals;
 pub mod dry_wet;

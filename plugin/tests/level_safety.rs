@@ -178,8 +178,15 @@ const NEAR_DB: f64 = 1.0;
 /// How far level match may move the clip RMS of music the model voices near the input's level.
 const LEFT_ALONE_DB: f64 = 0.5;
 
+/// How close to the input's own dynamics level match may bring an output's (dB of spread).
+const DYNAMICS_RESTORED_DB: f64 = 0.5;
+
 /// Music at mix 1: within the level-match-on bounds, and its dynamics (the spread of its
-/// 400 ms window levels) change by less than 1 dB when level match is switched on. Where the
+/// 400 ms window levels) change by less than 1 dB when level match is switched on, unless the
+/// change brings them back to the input's own (within [`DYNAMICS_RESTORED_DB`], and nearer
+/// than without level match): a style with a slow attack (format version 4) evens out a
+/// struck source's note-by-note level, and level match, which follows the input, gives the
+/// phrase its dynamics back. Where the
 /// model's own output is within ±[`NEAR_DB`] of the input's level, the clip RMS moves by less
 /// than [`LEFT_ALONE_DB`]. Further off, level match may move it by more, but only towards the
 /// input's level and never past it: a model about 1.5 dB quiet has stretches beyond level
@@ -199,6 +206,9 @@ fn music_keeps_its_level_and_dynamics_with_level_match_on() {
          dynamics off -> on (dB)"
     );
     for (clip, music) in [("demo", &demo), ("held-out piano", &held_out)] {
+        let channels: Vec<&[f32]> = music.iter().map(Vec::as_slice).collect();
+        let spread_in = dynamics_db(&channels, f64::from(RATE));
+        println!("{clip}: input dynamics {spread_in:.2} dB");
         for (name, options) in settings() {
             let (off, spread_off) = run_with_dynamics(
                 music,
@@ -217,10 +227,12 @@ fn music_keeps_its_level_and_dynamics_with_level_match_on() {
             if !broken.is_empty() {
                 failures.push(format!("{clip} / {name}: {}", broken.join(", ")));
             }
-            if (spread_on - spread_off).abs() >= 1.0 {
+            let restored = (spread_on - spread_in).abs() < DYNAMICS_RESTORED_DB
+                && (spread_on - spread_in).abs() < (spread_off - spread_in).abs();
+            if (spread_on - spread_off).abs() >= 1.0 && !restored {
                 failures.push(format!(
                     "{clip} / {name}: level match changed the dynamics from {spread_off:.2} to \
-                     {spread_on:.2} dB"
+                     {spread_on:.2} dB (input {spread_in:.2} dB)"
                 ));
             }
             let moved = on.clip_db - off.clip_db;

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import analysis
+from . import attack as attack_mod
 from .analysis import Geometry
 from . import live_correction
 from . import phase as phase_mod
@@ -43,6 +44,8 @@ class OnnxStyleModel:
         self.phase = m.get("chameleon.phase", "input")
         #: The Live correction (format version 3, :mod:`.live_correction`), or None.
         self.live_correction = live_correction.parse(m)
+        #: Each style's attack time in ms (format version 4, :mod:`.attack`), or None.
+        self.attack_ms = attack_mod.parse(m)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -107,8 +110,12 @@ def process_spectra(model: OnnxStyleModel, spec: np.ndarray, style_vec: np.ndarr
         coherent = (out["magnitude"] / g.magnitude_scale) * phase
     else:
         raise ValueError(f"unknown output kind {model.output}")
+    active = np.mean(np.abs(spec) ** 2, axis=1) >= phase_mod.SILENCE_ENERGY
+    if model.attack_ms is not None:
+        a = attack_mod.coefficient(attack_mod.mix_attack_ms(model.attack_ms, style_vec),
+                                   engine_hop / g.sample_rate)
+        coherent = attack_mod.apply(coherent, a, active)
     if model.phase == "generated" and phase_mod.runs_at(engine_fft_size, synthesis_len):
-        active = np.mean(np.abs(spec) ** 2, axis=1) >= phase_mod.SILENCE_ENERGY
         coherent = phase_mod.apply(spec, coherent, engine_fft_size, engine_hop, active)
     if model.output == "mask_noise":
         phi = rng.uniform(0, 2 * np.pi, size=spec.shape)

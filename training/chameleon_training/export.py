@@ -24,11 +24,13 @@ import numpy as np
 import onnx
 import torch
 
+from . import attack as attack_mod
 from . import quantize as quantize_mod
 from .analysis import DEFAULT, FEATURE, WINDOW, Geometry
 from .model import StyleModel
 
-#: The format version written: 1, or 2 when the model declares generated phase.
+#: The format version written: 1, 2 when the model declares generated phase, 4 when it carries
+#: attack times.
 FORMAT_VERSION = "1"
 #: Values of ``chameleon.phase`` (format version 2).
 PHASE_KINDS = ("input", "generated")
@@ -47,9 +49,10 @@ def load_checkpoint(path: Path, g: Geometry = DEFAULT) -> tuple[StyleModel, dict
 
 def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, version: str,
              g: Geometry = DEFAULT, author: str = "Chameleon", license_: str = "",
-             phase: str = "input") -> dict[str, str]:
-    """The format's ``chameleon.*`` metadata_props for ``model``: version 1, or version 2 with
-    ``chameleon.phase`` when ``phase`` is ``generated``."""
+             phase: str = "input", attack_ms: list[float] | None = None) -> dict[str, str]:
+    """The format's ``chameleon.*`` metadata_props for ``model``: version 1, version 2 with
+    ``chameleon.phase`` when ``phase`` is ``generated``, version 4 with ``attack_ms`` (one time
+    per style, :mod:`.attack`) when any is above 0."""
     if phase not in PHASE_KINDS:
         raise ValueError(f"phase {phase!r} is not one of {PHASE_KINDS}")
     md = {
@@ -76,14 +79,18 @@ def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, v
         md["chameleon.license"] = license_
     if phase != "input":
         md["chameleon.phase"] = phase
+    if attack_ms is not None and any(a > 0 for a in attack_ms):
+        md[attack_mod.KEY] = attack_mod.value(attack_ms)
+        md["chameleon.format_version"] = str(attack_mod.FORMAT_VERSION)
     return md
 
 
 def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, name: str,
            version: str, g: Geometry = DEFAULT, license_: str = "", check: bool = True,
-           phase: str = "input", weights: str = "float32") -> dict:
+           phase: str = "input", weights: str = "float32", attack: bool = True) -> dict:
     """Writes the ONNX file and returns a report (max abs difference ORT vs PyTorch, and for
-    8-bit ``weights`` the RMS dB difference from the float file)."""
+    8-bit ``weights`` the RMS dB difference from the float file). With ``attack`` the file
+    carries the style table's attack times (:func:`attack.table_attack_ms`)."""
     if weights not in WEIGHT_KINDS:
         raise ValueError(f"weights {weights!r} is not one of {WEIGHT_KINDS}")
     model = model.eval().cpu()
@@ -107,7 +114,9 @@ def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, nam
     )
     proto = onnx.load(str(out))
     del proto.metadata_props[:]
-    for k, v in metadata(model, styles, name, version, g, license_=license_, phase=phase).items():
+    attack_ms = attack_mod.table_attack_ms([s[0] for s in styles]) if attack else None
+    for k, v in metadata(model, styles, name, version, g, license_=license_, phase=phase,
+                         attack_ms=attack_ms).items():
         entry = proto.metadata_props.add()
         entry.key = k
         entry.value = v
@@ -202,11 +211,13 @@ def main(argv=None) -> None:
                     help="generated: format version 2 with generated phase (docs/model-format.md)")
     ap.add_argument("--weights", choices=WEIGHT_KINDS, default="float32",
                     help="int8: 8-bit weights (chameleon_training.quantize); the bundled model is float32")
+    ap.add_argument("--attack", action=argparse.BooleanOptionalAction, default=True,
+                    help="carry the style table's attack times (format version 4; docs/model-format.md)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     model, ckpt = load_checkpoint(args.checkpoint)
     report = export(model, ckpt["styles"], args.output, args.name, args.version, license_=args.license,
-                    phase=args.phase, weights=args.weights)
+                    phase=args.phase, weights=args.weights, attack=args.attack)
     if args.time:
         report["timing"] = time_per_hop(args.output)
     print(report)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import model_file
 from . import phase as phase_mod
 
 HZ_KEY = "chameleon.live_correction_hz"
@@ -60,20 +61,6 @@ def bin_gains(correction: tuple[np.ndarray, np.ndarray], style_vec: np.ndarray, 
     return 10.0 ** (db / 20.0)
 
 
-def _rewrite_metadata(model_path: Path, out: Path, edit) -> None:
-    """Copies the model at ``model_path`` to ``out`` with its metadata passed through ``edit``
-    (a function from the key/value dict to the new one)."""
-    import onnx
-
-    proto = onnx.load(str(model_path))
-    meta = edit({p.key: p.value for p in proto.metadata_props})
-    del proto.metadata_props[:]
-    for k, v in meta.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = k, v
-    onnx.save(proto, str(out))
-
-
 def write_into(model_path: Path, correction: tuple[np.ndarray, np.ndarray], out: Path,
                version: str | None = None) -> None:
     """Copies the model at ``model_path`` to ``out`` with ``correction`` in its metadata (format
@@ -86,15 +73,15 @@ def write_into(model_path: Path, correction: tuple[np.ndarray, np.ndarray], out:
             raise ValueError(f"correction of shape {np.asarray(gains).shape} for {len(styles)} "
                              f"styles and {len(centres)} bands")
         meta.update(values(centres, gains))
-        meta["chameleon.format_version"] = FORMAT_VERSION
+        model_file.at_least_version(meta, int(FORMAT_VERSION))
         if version is not None:
             meta["chameleon.model_version"] = version
         return meta
 
-    _rewrite_metadata(model_path, out, edit)
+    model_file.rewrite_metadata(model_path, out, edit)
 
 
 def write_without(model_path: Path, out: Path) -> None:
     """Copies the model at ``model_path`` to ``out`` without any Live correction."""
-    _rewrite_metadata(model_path, out,
+    model_file.rewrite_metadata(model_path, out,
                       lambda meta: {k: v for k, v in meta.items() if k not in (HZ_KEY, DB_KEY)})

@@ -7,23 +7,29 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Style:
-    """One target style: identifier (``[a-z0-9_-]+``), display name and GM program (0-based)."""
+    """One target style: identifier (``[a-z0-9_-]+``), display name, GM program (0-based) and
+    attack time: how long, in ms, a new partial takes to swell in (the time constant of
+    :mod:`chameleon_training.attack`; 0 keeps the source's onsets, as a plucked string does)."""
 
     ident: str
     name: str
     program: int
+    attack_ms: float = 0.0
 
 
+#: Attack times: a bowed ensemble and a choir swell in slowest, a solo bow a little faster, a
+#: flute, reed or organ pipe speaks within tens of ms, a trumpet's tongued attack faster still,
+#: and a plucked nylon string keeps its source's onset.
 STYLES: tuple[Style, ...] = (
-    Style("strings", "String Ensemble", 48),
-    Style("violin", "Violin", 40),
-    Style("cello", "Cello", 42),
-    Style("trumpet", "Trumpet", 56),
-    Style("flute", "Flute", 73),
-    Style("clarinet", "Clarinet", 71),
-    Style("church_organ", "Church Organ", 19),
-    Style("choir", "Choir Aahs", 52),
-    Style("nylon_guitar", "Nylon Guitar", 24),
+    Style("strings", "String Ensemble", 48, 120.0),
+    Style("violin", "Violin", 40, 80.0),
+    Style("cello", "Cello", 42, 80.0),
+    Style("trumpet", "Trumpet", 56, 40.0),
+    Style("flute", "Flute", 73, 60.0),
+    Style("clarinet", "Clarinet", 71, 50.0),
+    Style("church_organ", "Church Organ", 19, 40.0),
+    Style("choir", "Choir Aahs", 52, 120.0),
+    Style("nylon_guitar", "Nylon Guitar", 24, 0.0),
 )
 
 #: Source programs seen in training besides the styles themselves (GM, 0-based).

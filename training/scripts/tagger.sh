@@ -7,7 +7,8 @@
 #
 #   training/scripts/tagger.sh [--bank NAME] [--pieces N]
 #
-# Measured on the 2-core machine: about 3 minutes of rendering and 8 minutes of tagging per model.
+# Measured on the 2-core machine: about 3 minutes of rendering and 8 minutes of tagging per model
+# (both kept in training/runs/tagger/ and redone only for a newer model file).
 set -euo pipefail
 TRAINING="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO="$(dirname "$TRAINING")"
@@ -40,8 +41,11 @@ else
     echo "tagger: no git history here, so model 1.1.0 is not judged beside the bundled model"
 fi
 for i in "${!MODELS[@]}"; do
-    "$TRAINING/.venv/bin/python" -m eval.held_out_renders --out "${DIRS[$i]}" --model "${MODELS[$i]}" \
-        --bank "$BANK" --pieces "$PIECES" --match-eq
+    # Renders once per model file (again when the file is newer than the renders).
+    if [ ! -f "${DIRS[$i]}/manifest.json" ] || [ "${MODELS[$i]}" -nt "${DIRS[$i]}/manifest.json" ]; then
+        "$TRAINING/.venv/bin/python" -m eval.held_out_renders --out "${DIRS[$i]}" --model "${MODELS[$i]}" \
+            --bank "$BANK" --pieces "$PIECES" --match-eq
+    fi
 done
 "$TRAINING/.venv-tagger/bin/python" -m eval.tagger "${DIRS[@]}" "${LABELS[@]}" \
     --report docs/model-tagger.md --json "$TRAINING/runs/tagger.json"

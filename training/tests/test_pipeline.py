@@ -172,8 +172,8 @@ def test_generated_phase_model_format_2_matches_in_both_engines(tmp_path):
     styles = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
     v2 = tmp_path / "generated.onnx"
     v1 = tmp_path / "input.onnx"
-    export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated")
-    export.export(model, styles, v1, "Tiny", "0.0.1")
+    export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated", attack=False)
+    export.export(model, styles, v1, "Tiny", "0.0.1", attack=False)
     meta = {p.key: p.value for p in onnx.load(str(v2)).metadata_props}
     assert meta["chameleon.format_version"] == "2" and meta["chameleon.phase"] == "generated"
     notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
@@ -199,7 +199,7 @@ def test_live_correction_format_3_matches_in_both_engines(tmp_path):
     styles = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
     v2 = tmp_path / "plain.onnx"
     v3 = tmp_path / "corrected.onnx"
-    export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated")
+    export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated", attack=False)
     correction = (np.array([200.0, 2000.0, 12000.0]), np.array([[4.0, -3.0, 6.0], [-2.0, 2.0, 0.0]]))
     live_correction.write_into(v2, correction, v3, "0.0.2")
     meta = {p.key: p.value for p in onnx.load(str(v3)).metadata_props}
@@ -218,6 +218,39 @@ def test_live_correction_format_3_matches_in_both_engines(tmp_path):
             a, _ = rust_engine.render(x, v2, "flute", extra_args=("--raw-model",))
             b, _ = rust_engine.render(x, v3, "flute", extra_args=("--raw-model",))
         assert np.array_equal(a, b), f"{eng}: Studio changed with the Live correction"
+
+
+def test_attack_times_format_4_match_in_both_engines(tmp_path):
+    """Format version 4 with the styles' attack times (the style table's, written by export):
+    both engines soften the onsets alike in Studio and Live; the softened output is never
+    louder than the same weights without attack times, is quieter where notes start, and a
+    style with no attack time (the nylon guitar) plays as before."""
+    from chameleon_training import attack
+    model = perturbed_magnitude_model(13)
+    styles = [("strings", "String Ensemble", 48), ("nylon_guitar", "Nylon Guitar", 24)]
+    soft = tmp_path / "attack.onnx"
+    plain = tmp_path / "plain.onnx"
+    export.export(model, styles, soft, "Tiny", "0.0.1", phase="generated")
+    export.export(model, styles, plain, "Tiny", "0.0.1", phase="generated", attack=False)
+    meta = {p.key: p.value for p in onnx.load(str(soft)).metadata_props}
+    assert meta["chameleon.format_version"] == "4" and meta[attack.KEY] == "120.0,0.0"
+    notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
+    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+    assert_engines_agree(soft, x, "strings")
+    assert_engines_agree(soft, x, "strings", mode="live")
+    a = engine.process_audio(engine.OnnxStyleModel(soft), x, "strings")
+    b = engine.process_audio(engine.OnnxStyleModel(plain), x, "strings")
+    onset = slice(int(0.05 * analysis.SAMPLE_RATE), int(0.1 * analysis.SAMPLE_RATE))
+    assert np.sum(a[onset] ** 2) < 0.5 * np.sum(b[onset] ** 2)
+    assert np.sum(a ** 2) <= np.sum(b ** 2)
+    guitar_a = engine.process_audio(engine.OnnxStyleModel(soft), x, "nylon_guitar")
+    guitar_b = engine.process_audio(engine.OnnxStyleModel(plain), x, "nylon_guitar")
+    assert np.array_equal(guitar_a, guitar_b)
+    # A Live correction written afterwards keeps version 4.
+    from chameleon_training import live_correction
+    both = tmp_path / "both.onnx"
+    live_correction.write_into(soft, (np.array([200.0, 2000.0]), np.zeros((2, 2))), both)
+    assert {p.key: p.value for p in onnx.load(str(both)).metadata_props}["chameleon.format_version"] == "4"
 
 
 def test_int8_weights_keep_the_format_and_play_alike_in_both_engines(tmp_path):

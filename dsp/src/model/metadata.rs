@@ -1,11 +1,13 @@
-//! Model format metadata (versions 1 to 3): the `chameleon.*` keys of an ONNX model's
+//! Model format metadata (versions 1 to 4): the `chameleon.*` keys of an ONNX model's
 //! `metadata_props` (specified in `docs/model-format.md`), parsed and validated in one pass that
 //! reports every problem at once. Version 2 adds one key, `chameleon.phase`; version 3 adds the
 //! Live correction (`chameleon.live_correction_hz` and `chameleon.live_correction_db`, see
-//! [`crate::live_correction`]). A version 1 or 2 file reads exactly as before.
+//! [`crate::live_correction`]); version 4 adds the styles' attack times (`chameleon.attack_ms`,
+//! see [`crate::attack_softener`]). A file of an earlier version reads exactly as before.
 
 use std::fmt;
 
+use crate::attack_softener::MAX_ATTACK_MS;
 use crate::controls::MAX_STYLES;
 use crate::geometry::StftGeometry;
 use crate::live_correction::LiveCorrection;
@@ -13,7 +15,7 @@ use crate::model::{ModelDescription, StyleInfo};
 use crate::window::WindowKind;
 
 /// The newest format version this engine reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The oldest format version this engine reads.
 pub const MIN_FORMAT_VERSION: u32 = 1;
 /// Prefix of every key this format defines.
@@ -30,7 +32,7 @@ pub const MAX_STATE_SIZE: usize = 1 << 16;
 pub const MAX_EXTRA_LATENCY_SECONDS: f32 = 1.0;
 
 /// Every key of the format, required ones first (`chameleon.phase` only from version 2 on, the
-/// Live correction only from version 3 on).
+/// Live correction only from version 3 on, the attack times only from version 4 on).
 pub const KNOWN_KEYS: &[&str] = &[
     "chameleon.format_version",
     "chameleon.sample_rate",
@@ -53,6 +55,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "chameleon.phase",
     "chameleon.live_correction_hz",
     "chameleon.live_correction_db",
+    "chameleon.attack_ms",
 ];
 
 /// Number of required keys at the start of [`KNOWN_KEYS`].
@@ -176,6 +179,9 @@ pub struct ModelMetadata {
     pub state_size: usize,
     /// The Live correction (format version 3), if the file carries one.
     pub live_correction: Option<LiveCorrection>,
+    /// Each style's attack time in milliseconds, in style order (format version 4), if the
+    /// file carries them.
+    pub attack_ms: Option<Vec<f32>>,
 }
 
 /// Everything wrong with a model's metadata.
@@ -502,6 +508,21 @@ impl ModelMetadata {
             }
         };
 
+        let attack_ms = match p.get("chameleon.attack_ms") {
+            None => None,
+            Some(_) if version.is_some_and(|v| v < 4) => {
+                p.problem("`chameleon.attack_ms` needs format version 4".to_owned());
+                None
+            }
+            Some(v) => match parse_attack_ms(v, styles.len()) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    p.problem(format!("attack times: {e}"));
+                    None
+                }
+            },
+        };
+
         if !p.problems.is_empty() {
             return Err(MetadataError {
                 problems: p.problems,
@@ -530,6 +551,7 @@ impl ModelMetadata {
             extra_latency_samples,
             state_size,
             live_correction,
+            attack_ms,
         })
     }
 
@@ -592,6 +614,10 @@ impl ModelMetadata {
             out.push(("chameleon.live_correction_hz", hz));
             out.push(("chameleon.live_correction_db", db));
         }
+        if let Some(a) = &self.attack_ms {
+            let values: Vec<String> = a.iter().map(|v| v.to_string()).collect();
+            out.push(("chameleon.attack_ms", values.join(",")));
+        }
         out.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }
 
@@ -609,6 +635,28 @@ impl ModelMetadata {
             provider: provider.to_owned(),
         }
     }
+}
+
+/// Parses `chameleon.attack_ms`: one comma-separated value per style, each a number of
+/// milliseconds in `0..=MAX_ATTACK_MS`.
+fn parse_attack_ms(text: &str, styles: usize) -> Result<Vec<f32>, String> {
+    let values = text
+        .split(',')
+        .map(|v| {
+            let v = v.trim();
+            match v.parse::<f32>() {
+                Ok(ms) if (0.0..=MAX_ATTACK_MS).contains(&ms) => Ok(ms),
+                _ => Err(format!(
+                    "`{}` is not a time in 0..={MAX_ATTACK_MS} ms",
+                    short(v)
+                )),
+            }
+        })
+        .collect::<Result<Vec<f32>, String>>()?;
+    if values.len() != styles {
+        return Err(format!("{} values for {styles} styles", values.len()));
+    }
+    Ok(values)
 }
 
 /// The `REQUIRED_KEYS` first entries of [`KNOWN_KEYS`] are required.
@@ -693,9 +741,35 @@ mod tests {
         set(&mut p, "chameleon.styles", "Strings,brass");
         set(&mut p, "chameleon.context_frames", "0");
         set(&mut p, "chameleon.magnitude_scale", "-1");
-        set(&mut p, "chameleon.format_version", "4");
+        set(&mut p, "chameleon.format_version", "5");
         let e = ModelMetadata::from_props(&p).unwrap_err();
         assert_eq!(e.problems.len(), 5, "{e}");
+    }
+
+    #[test]
+    fn version_4_carries_attack_times_and_writes_them_back() {
+        let mut p = valid();
+        set(&mut p, "chameleon.format_version", "4");
+        set(&mut p, "chameleon.attack_ms", "120, 0");
+        let m = ModelMetadata::from_props(&p).unwrap();
+        assert_eq!(m.attack_ms, Some(vec![120.0, 0.0]));
+        assert_eq!(ModelMetadata::from_props(&m.to_props()).unwrap(), m);
+        assert_eq!(ModelMetadata::from_props(&valid()).unwrap().attack_ms, None);
+    }
+
+    #[test]
+    fn refuses_attack_times_it_cannot_use() {
+        let mut p = valid();
+        set(&mut p, "chameleon.format_version", "3");
+        set(&mut p, "chameleon.attack_ms", "120,0");
+        let e = ModelMetadata::from_props(&p).unwrap_err().to_string();
+        assert!(e.contains("needs format version 4"), "{e}");
+        set(&mut p, "chameleon.format_version", "4");
+        for bad in ["120", "120,0,0", "120,-1", "120,nan", "120,5000", "120,x"] {
+            set(&mut p, "chameleon.attack_ms", bad);
+            let e = ModelMetadata::from_props(&p).unwrap_err().to_string();
+            assert!(e.contains("attack times"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use realfft::num_complex::Complex32;
 
+use crate::attack_softener::AttackSoftener;
 use crate::frame::Frame;
 use crate::generated_phase::{self, PhaseGenerator};
 use crate::geometry::StftGeometry;
@@ -82,6 +83,9 @@ struct Prepared {
     /// The model's Live correction on the engine's bins (short synthesis spans only,
     /// [`live_correction::applies_at`]).
     live_correction: Option<BinCorrection>,
+    /// Attack softening with the styles' attack times (format version 4, when any style has
+    /// one), on the engine's bins and hop.
+    attack: Option<AttackSoftener>,
     /// Run each channel as its own batch of 1 (model with a fixed batch of 1).
     per_channel: bool,
 }
@@ -137,6 +141,9 @@ impl Prepared {
         }
         if let Some(g) = self.phase_generator.as_mut() {
             g.reset();
+        }
+        if let Some(a) = self.attack.as_mut() {
+            a.reset();
         }
     }
 }
@@ -257,6 +264,11 @@ impl FrameModel for OnnxModel {
                 .as_ref()
                 .filter(|_| live_correction::applies_at(geometry))
                 .map(|c| c.for_bins(geometry.fft_size, sample_rate)),
+            attack: meta
+                .attack_ms
+                .as_ref()
+                .filter(|a| a.iter().any(|&ms| ms > 0.0))
+                .map(|a| AttackSoftener::new(channels, eb, geometry.hop, sample_rate, a)),
             per_channel,
             map,
         };
@@ -422,6 +434,9 @@ fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
     if let Some(correction) = p.live_correction.as_mut() {
         correction.set_weights(&p.style[..meta.styles.len()]);
     }
+    if let Some(attack) = p.attack.as_mut() {
+        attack.set_weights(&p.style[..meta.styles.len()]);
+    }
     for c in 0..p.channels {
         let primary = &p.primary[c * mb..(c + 1) * mb];
         let (input, output) = frame.channel_io(c);
@@ -456,6 +471,9 @@ fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
                     *o = x * g;
                 }
             }
+        }
+        if let Some(a) = p.attack.as_mut() {
+            a.apply(c, seq, output);
         }
         if let Some(g) = p.phase_generator.as_mut() {
             g.apply(c, seq, input, output);
