@@ -48,6 +48,8 @@ pub struct AttackSoftener {
     /// mix's attack time is 0.
     coefficient: f32,
     channels: Vec<ChannelState>,
+    /// Scratch: the power of each bin of one channel.
+    power: Vec<f32>,
     /// Scratch: the smoothed power of one channel.
     smoothed: Vec<f32>,
 }
@@ -74,6 +76,7 @@ impl AttackSoftener {
                     last_seq: None,
                 })
                 .collect(),
+            power: vec![0.0; bins],
             smoothed: vec![0.0; bins],
         }
     }
@@ -117,10 +120,15 @@ impl AttackSoftener {
         }
         let n = output.len().min(self.smoothed.len());
         let width = (2 * SMOOTHING_BINS + 1) as f32;
+        for (p, y) in self.power[..n].iter_mut().zip(output.iter()) {
+            *p = y.norm_sqr();
+        }
         for k in 0..n {
             let lo = k.saturating_sub(SMOOTHING_BINS);
             let hi = (k + SMOOTHING_BINS + 1).min(n);
-            let sum: f32 = output[lo..hi].iter().map(|x| x.norm_sqr()).sum();
+            // NOTE: a direct sum, not a running one: adding and removing a loud bin would leave
+            // a rounding residue larger than a quiet neighbour's power.
+            let sum: f32 = self.power[lo..hi].iter().sum();
             self.smoothed[k] = sum / width;
         }
         let a = self.coefficient;
@@ -129,13 +137,14 @@ impl AttackSoftener {
             .zip(state.follower.iter_mut())
             .zip(&self.smoothed[..n])
         {
-            if !(p > *f) {
-                // Steady or falling (or NaN): the follower follows at once, the bin passes.
+            if p > *f && p.is_finite() {
+                *f += a * (p - *f);
+                *y *= (*f / p).sqrt();
+            } else {
+                // Steady or falling (or not finite): the follower follows at once, the bin
+                // passes.
                 *f = if p.is_finite() { p } else { 0.0 };
-                continue;
             }
-            *f += a * (p - *f);
-            *y *= (*f / p).sqrt();
         }
     }
 }

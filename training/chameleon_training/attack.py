@@ -78,7 +78,7 @@ def apply(spec: np.ndarray, a: float, active: np.ndarray | None = None) -> np.nd
             follower[:] = 0.0
             continue
         p = smoothed[t]
-        rising = p > follower
+        rising = (p > follower) & np.isfinite(p)
         follower = np.where(rising, follower + a * (p - follower), np.where(np.isfinite(p), p, 0.0))
         gain = np.ones_like(p)
         gain[rising] = np.sqrt(follower[rising] / p[rising])
@@ -101,6 +101,11 @@ def write_into(model_path: Path, attack_ms, out: Path, version: str | None = Non
         return meta
 
     model_file.rewrite_metadata(model_path, out, edit)
+
+
+def write_without(model_path: Path, out: Path) -> None:
+    """Copies the model at ``model_path`` to ``out`` without attack times."""
+    model_file.rewrite_metadata(model_path, out, lambda meta: {k: v for k, v in meta.items() if k != KEY})
 
 
 def main(argv=None) -> None:

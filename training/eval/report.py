@@ -297,19 +297,20 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
           "recordings (the Salamander grand piano and the tonejs-instruments recordings). The recordings have no "
           "string ensemble, choir or church organ, so those styles never heard a real recording of themselves. "
           "How the recipe holds on a bank it never heard: [docs/model-folds.md](../../docs/model-folds.md).",
-          "- The output keeps the source's onsets and partial structure. Generated phase (model format 2) keeps a "
+          "- The output keeps the source's partial structure, and its onsets where the style's attack time (model "
+          "format 4) does not soften them: a plucked source's decay stays. Generated phase (model format 2) keeps a "
           "partial coherent where the model sustains energy the source has lost, but vibrato, bow and breath noise, "
           "formants and ensemble width are not created yet; a two-sample classifier still tells outputs from true "
           "target renders most of the time (the realism row of the folds table).",
           "- Drums, noise and steady tones were trained only to keep their level (noise and drums to the style's "
-          "colour at the input's own power): the model alone leaves white noise within −0.2 to +0.2 dB, a drum loop "
-          "at −2.8 to −2.1 dB and a 110 Hz square wave at −0.9 to +0.3 dB (`level-report --raw-model`, "
+          "colour at the input's own power): the model alone (its attack times included, which soften every hit under "
+          "a sustained style) leaves white noise at −2.2 to −0.1 dB, a drum loop at −7.0 to −2.8 dB and a 110 Hz "
+          "square wave at −1.9 to −0.4 dB (`level-report --raw-model`, "
           "[docs/LEVEL-SAFETY.md](../../docs/LEVEL-SAFETY.md)), and real drums, voices and a full mix are "
           "measured in [docs/real-world.md](../../docs/real-world.md). The engine's level safety still holds every "
           "output to the input's level whatever a model does.",
-          "- Weak rows of the level match (all quieter, never louder): a held DC step (−2.2 to −1.9 dB), the nylon "
-          "guitar on a quiet sweep (−1.8 dB) and the trumpet on a square wave (−1.7 dB); in Live the violin on a "
-          "square wave (−2.7 dB).",
+          "- Weak rows of the level match (all quieter, never louder): a held DC step (−2.1 to −1.8 dB), a square "
+          "wave (down to −1.9 dB) and a quiet sweep (−1.8 dB); in Live the violin on a square wave (−2.8 dB).",
           ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(L) + "\n")
