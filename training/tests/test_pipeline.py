@@ -148,14 +148,24 @@ def perturbed_magnitude_model(seed: int):
     return model
 
 
+def two_note_clip() -> np.ndarray:
+    """1.5 s of TimGM6mb piano: a held C4 and a G4 that starts while it decays."""
+    notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
+    return render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+
+
+def metadata_of(path) -> dict[str, str]:
+    """A model file's metadata_props as a dict."""
+    return {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+
+
 def test_rust_engine_matches_python_for_a_recurrent_magnitude_model(tmp_path):
     """The bundled kind (magnitude output with the sustain state): the Rust engine carries the
     state from hop to hop exactly as the format says, so both engines agree sample by sample."""
     model = perturbed_magnitude_model(2)
     path = tmp_path / "magnitude.onnx"
     export.export(model, [("strings", "String Ensemble", 48), ("flute", "Flute", 73)], path, "Tiny", "0.0.1")
-    notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
-    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+    x = two_note_clip()
     assert_engines_agree(path, x, "flute")
     # Live: a shorter hop and synthesis span, the model in two interleaved phases with a
     # state each.
@@ -174,10 +184,9 @@ def test_generated_phase_model_format_2_matches_in_both_engines(tmp_path):
     v1 = tmp_path / "input.onnx"
     export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated", attack=False)
     export.export(model, styles, v1, "Tiny", "0.0.1", attack=False)
-    meta = {p.key: p.value for p in onnx.load(str(v2)).metadata_props}
+    meta = metadata_of(v2)
     assert meta["chameleon.format_version"] == "2" and meta["chameleon.phase"] == "generated"
-    notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
-    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+    x = two_note_clip()
     assert_engines_agree(v2, x, "flute")
     assert_engines_agree(v2, x, "flute", mode="live")
     a = engine.process_audio(engine.OnnxStyleModel(v2), x, "flute")
@@ -202,10 +211,9 @@ def test_live_correction_format_3_matches_in_both_engines(tmp_path):
     export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated", attack=False)
     correction = (np.array([200.0, 2000.0, 12000.0]), np.array([[4.0, -3.0, 6.0], [-2.0, 2.0, 0.0]]))
     live_correction.write_into(v2, correction, v3, "0.0.2")
-    meta = {p.key: p.value for p in onnx.load(str(v3)).metadata_props}
+    meta = metadata_of(v3)
     assert meta["chameleon.format_version"] == "3" and meta["chameleon.model_version"] == "0.0.2"
-    notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
-    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+    x = two_note_clip()
     assert_engines_agree(v3, x, "flute", mode="live")
     plain_live = engine.process_audio(engine.OnnxStyleModel(v2), x, "flute", latency_mode="live")
     corrected_live = engine.process_audio(engine.OnnxStyleModel(v3), x, "flute", latency_mode="live")
@@ -232,10 +240,9 @@ def test_attack_times_format_4_match_in_both_engines(tmp_path):
     plain = tmp_path / "plain.onnx"
     export.export(model, styles, soft, "Tiny", "0.0.1", phase="generated")
     export.export(model, styles, plain, "Tiny", "0.0.1", phase="generated", attack=False)
-    meta = {p.key: p.value for p in onnx.load(str(soft)).metadata_props}
+    meta = metadata_of(soft)
     assert meta["chameleon.format_version"] == "4" and meta[attack.KEY] == "120.0,0.0"
-    notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
-    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+    x = two_note_clip()
     assert_engines_agree(soft, x, "strings")
     assert_engines_agree(soft, x, "strings", mode="live")
     a = engine.process_audio(engine.OnnxStyleModel(soft), x, "strings")
@@ -250,7 +257,7 @@ def test_attack_times_format_4_match_in_both_engines(tmp_path):
     from chameleon_training import live_correction
     both = tmp_path / "both.onnx"
     live_correction.write_into(soft, (np.array([200.0, 2000.0]), np.zeros((2, 2))), both)
-    assert {p.key: p.value for p in onnx.load(str(both)).metadata_props}["chameleon.format_version"] == "4"
+    assert metadata_of(both)["chameleon.format_version"] == "4"
 
 
 def test_int8_weights_keep_the_format_and_play_alike_in_both_engines(tmp_path):
@@ -272,8 +279,7 @@ def test_int8_weights_keep_the_format_and_play_alike_in_both_engines(tmp_path):
     ops = {n.op_type for n in int8_proto.graph.node}
     assert "MatMulInteger" in ops and "MatMul" not in ops and "Gemm" not in ops, ops
     assert int8_path.stat().st_size < float_path.stat().st_size
-    notes = [midi.Note(60, 0.05, 1.2, 100), midi.Note(67, 0.7, 0.6, 90)]
-    x = render.render_notes(notes, 0, "timgm6mb")[: int(1.5 * analysis.SAMPLE_RATE)]
+    x = two_note_clip()
     assert_engines_agree(int8_path, x, "flute")
     assert_engines_agree(int8_path, x, "flute", mode="live")
     # Another model's file fails the bound.
