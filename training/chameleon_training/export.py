@@ -87,10 +87,12 @@ def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, v
 
 def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, name: str,
            version: str, g: Geometry = DEFAULT, license_: str = "", check: bool = True,
-           phase: str = "input", weights: str = "float32", attack: bool = True) -> dict:
+           phase: str = "input", weights: str = "float32", attack: bool = True,
+           attack_ms: list[float] | None = None) -> dict:
     """Writes the ONNX file and returns a report (max abs difference ORT vs PyTorch, and for
     8-bit ``weights`` the RMS dB difference from the float file). With ``attack`` the file
-    carries the style table's attack times (:func:`attack.table_attack_ms`)."""
+    carries ``attack_ms`` (one time per style), by default the style table's
+    (:func:`attack.table_attack_ms`)."""
     if weights not in WEIGHT_KINDS:
         raise ValueError(f"weights {weights!r} is not one of {WEIGHT_KINDS}")
     model = model.eval().cpu()
@@ -114,7 +116,10 @@ def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, nam
     )
     proto = onnx.load(str(out))
     del proto.metadata_props[:]
-    attack_ms = attack_mod.table_attack_ms([s[0] for s in styles]) if attack else None
+    if not attack:
+        attack_ms = None
+    elif attack_ms is None:
+        attack_ms = attack_mod.table_attack_ms([s[0] for s in styles])
     for k, v in metadata(model, styles, name, version, g, license_=license_, phase=phase,
                          attack_ms=attack_ms).items():
         entry = proto.metadata_props.add()

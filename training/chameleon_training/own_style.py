@@ -36,6 +36,7 @@ from tqdm import tqdm
 
 from . import analysis, data as data_mod, render
 from .analysis import DEFAULT, SAMPLE_RATE
+from .attack import table_attack_ms
 from .export import export
 from .model import StyleModel, count_parameters, third_octave_matrix
 from .styles import EVAL_SOURCE_PROGRAMS, SOURCE_PROGRAMS
@@ -152,6 +153,9 @@ def main(argv=None) -> Path:
                     help="soundfont path(s) or short names for --program, comma-separated")
     ap.add_argument("--base", type=Path, default=BASE_CHECKPOINT)
     ap.add_argument("--out", type=Path, required=True, help="model file to write (.onnx)")
+    ap.add_argument("--attack-ms", type=float, default=0.0,
+                    help="the new style's attack time, ms (model format 4): how long a new partial "
+                         "takes to swell in; 0 keeps the source's onsets, as a plucked string does")
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--seconds", type=float, default=60.0, help="generated phrases per soundfont, s")
@@ -214,8 +218,9 @@ def main(argv=None) -> Path:
         bar.set_postfix(fine=f"{fine.item():.3f}", env=f"{env.item():.3f}")
     t_train = time.time() - t0 - t_data
     styles.append((args.ident, args.name, target if args.wav_dir is None else -1))
+    attack_ms = table_attack_ms([s[0] for s in styles[:-1]]) + [args.attack_ms]
     report = export(model, styles, args.out, "Chameleon Orchestra + " + args.name, "2.0.0",
-                    phase=args.phase, weights=args.weights)
+                    phase=args.phase, weights=args.weights, attack_ms=attack_ms)
     ckpt_out = args.out.with_suffix(".pt")
     torch.save(dict(state=model.state_dict(), hparams=model.hparams, styles=styles), ckpt_out)
     print(f"{args.out}: styles {', '.join(s[0] for s in styles)}; {count_parameters(model)} parameters; "

@@ -10,6 +10,7 @@ import torch
 from chameleon_training import own_style
 from chameleon_training.engine import OnnxStyleModel, process_audio
 from chameleon_training.export import load_checkpoint
+from chameleon_training.styles import STYLES
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,9 +24,12 @@ def test_wav_folder_style_extends_the_bundled_model(tmp_path):
         sf.write(str(wavs / f"take{i}.wav"), tone.astype(np.float32), 44100)
     out = tmp_path / "mine.onnx"
     own_style.main(["--ident", "my_tone", "--name", "My Tone", "--wav-dir", str(wavs),
-                    "--out", str(out), "--steps", "3", "--batch", "16"])
+                    "--out", str(out), "--steps", "3", "--batch", "16", "--attack-ms", "90"])
     model = OnnxStyleModel(out)
     base, ckpt = load_checkpoint(REPO / "assets/models/chameleon-styles.pt")
+    # The bundled styles keep the style table's attack times; the new style has its own.
+    table = {s.ident: s.attack_ms for s in STYLES}
+    assert list(model.attack_ms) == [table[s[0]] for s in ckpt["styles"]] + [90.0]
     assert model.styles == [s[0] for s in ckpt["styles"]] + ["my_tone"]
     assert model.style_names[-1] == "My Tone"
     # The bundled styles' rows are untouched.
