@@ -25,6 +25,7 @@ import onnx
 import torch
 
 from . import attack as attack_mod
+from . import model_file
 from . import quantize as quantize_mod
 from .analysis import DEFAULT, FEATURE, WINDOW, Geometry
 from .model import StyleModel
@@ -81,7 +82,7 @@ def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, v
         md["chameleon.phase"] = phase
     if attack_ms is not None and any(a > 0 for a in attack_ms):
         md[attack_mod.KEY] = attack_mod.value(attack_ms)
-        md["chameleon.format_version"] = str(attack_mod.FORMAT_VERSION)
+        model_file.at_least_version(md, attack_mod.FORMAT_VERSION)
     return md
 
 

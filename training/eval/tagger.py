@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,11 @@ def heard_as(tag_means: dict[str, float]) -> str:
     """The group a clip is heard as: the one scoring highest."""
     scores = group_scores(tag_means)
     return max(scores, key=scores.get)
+
+
+def shares(heard: list[str]) -> dict[str, float]:
+    """How often each group occurs in ``heard``, as shares, most frequent first."""
+    return {g: n / len(heard) for g, n in Counter(heard).most_common()}
 
 
 def manifest_clips(root: Path) -> tuple[list[dict], dict[str, str], dict]:
@@ -185,14 +191,11 @@ def summarise(clips: list[dict], source_names: dict[str, str]) -> dict:
             as_source = [source_group(source_names.get(c["source"], "")) if c["source"] else None
                          for c in chosen]
             counted = [(h, g) for h, g in zip(heard, as_source) if g is not None and g != STYLE_GROUP[style]]
-            counts: dict[str, int] = {}
-            for h in heard:
-                counts[h] = counts.get(h, 0) + 1
             row[kind] = dict(clips=len(chosen),
                              as_style=sum(h == STYLE_GROUP[style] for h in heard) / len(heard),
                              as_family=sum(h in family(style) for h in heard) / len(heard),
                              as_source=(sum(h == g for h, g in counted) / len(counted)) if counted else None,
-                             heard_as={g: n / len(heard) for g, n in sorted(counts.items(), key=lambda kv: -kv[1])})
+                             heard_as=shares(heard))
         out[style] = row
     totals = {}
     for kind in ("model", "match_eq", "target"):
@@ -208,9 +211,7 @@ def summarise(clips: list[dict], source_names: dict[str, str]) -> dict:
     source_heard = {}
     for c in sources:
         source_heard.setdefault(source_names.get(c["source"], c["source"]), []).append(heard_as(c["tags"]))
-    return dict(styles=out, totals=totals,
-                sources={name: {g: h.count(g) / len(h) for g in sorted(set(h), key=h.count, reverse=True)}
-                         for name, h in source_heard.items()})
+    return dict(styles=out, totals=totals, sources={name: shares(h) for name, h in source_heard.items()})
 
 
 #: The report's opening.
