@@ -29,6 +29,7 @@ from tqdm import tqdm
 from . import banks
 from . import broadband as broadband_mod
 from . import data as data_mod
+from . import shared_samples
 from . import tones as tones_mod
 from .analysis import DEFAULT, Geometry
 from .model import OUTPUT_KINDS, StyleModel, count_parameters, third_octave_matrix
@@ -274,6 +275,13 @@ def build_data(args, styles: list[Style], progress: bool,
             mine = set(banks.programs(name))
             extra |= mine - set(programs)
             wanted = sorted(set(programs) | mine)
+        # A fold also leaves out what another bank plays from the held-out bank's samples.
+        left_out = shared_samples.excluded_programs(name, args.hold_out, wanted)
+        if left_out:
+            wanted = [p for p in wanted if p not in left_out]
+            if progress:
+                print(f"{name}: leaves out programs {', '.join(map(str, left_out))} "
+                      f"(the same samples as the held-out {args.hold_out} family)")
         seed = SHARED_MUSIC_SEED if getattr(args, "shared_music", False) else bank_seed(name)
         notes, spans = data_mod.note_stream(seed=seed, n_chorales=args.chorales,
                                             phrase_seconds=args.phrase_seconds)

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from chameleon_training import analysis, banks, data as data_mod, music, render
+from chameleon_training import analysis, banks, data as data_mod, music, render, shared_samples
 from chameleon_training.engine import OnnxStyleModel, process_audio
 from chameleon_training.styles import EVAL_SOURCE_PROGRAMS, SOURCE_PROGRAMS, STYLES
 
@@ -110,7 +110,8 @@ def default_hold_out(bank: str) -> str | None:
 def style_mean_powers(styles, cache: Path, hold_out: str | None) -> np.ndarray:
     """Average power spectrum of every style over the training data of the fold that holds
     out ``hold_out`` (the match-EQ baseline's target curve), ``[styles, bins]``; cached."""
-    key = cache / f"style_mean_power-{hold_out or 'none'}.npz"
+    # The fold's training data leaves out shared samples (:mod:`shared_samples`), and so do these.
+    key = cache / f"style_mean_power-{hold_out or 'none'}-shared{shared_samples.PROBE_VERSION}.npz"
     programs = [s.program for s in styles]
     if key.exists():
         z = np.load(key)

@@ -155,9 +155,16 @@ def result_row(label: str, result: dict) -> tuple[dict, str]:
            f"{'; '.join(result['sources'])} | {m['lsd_model']:.2f} | {m['lsd_match_eq']:.2f} | "
            f"{bar['lsd_ratio']:.3f} | {m['env_model']:.2f} | {m['env_match_eq']:.2f} | "
            f"{bar['env_ratio']:.3f} | {m['clf_model']:.2f} | {m['clf_target']:.2f} | "
-           f"{numbers['realism']:.2f} / {numbers['realism_eq']:.2f} | "
+           f"{realism_cell(numbers['realism'], numbers['realism_eq'])} | "
            f"{', '.join(worse) or '-'} |")
     return numbers, row
+
+
+def realism_cell(model: float, match_eq: float) -> str:
+    """The realism cell: model / match-EQ accuracy, or "-" where it was not measured."""
+    if not (np.isfinite(model) and np.isfinite(match_eq)):
+        return "-"
+    return f"{model:.2f} / {match_eq:.2f}"
 
 
 def style_table(numbers: dict, columns: list[str]) -> list[str]:
@@ -176,6 +183,27 @@ def style_table(numbers: dict, columns: list[str]) -> list[str]:
                              f"{v['clf_model']:.2f}")
         L.append(f"| {s.ident} | " + " | ".join(cells) + " |")
     return L
+
+
+def shared_samples_lines(families: list[str]) -> list[str]:
+    """What each fold's training banks leave out because they play it from the held-out
+    family's samples (:mod:`chameleon_training.shared_samples`)."""
+    from chameleon_training import shared_samples
+
+    programs = shared_samples.training_programs()
+    notes = []
+    for family in (f for f in families if f in banks.FAMILIES):
+        for name in banks.fold_banks(family):
+            left = shared_samples.excluded_programs(name, family, programs)
+            if left:
+                notes.append(f"- Holding out {family}, `{name}` leaves out "
+                             + ", ".join(shared_samples.program_label(p) for p in left) + ".")
+    if not notes:
+        return []
+    return ["\nSome banks of different families play a program from the same samples "
+            "([model-shared-samples.md](model-shared-samples.md)). A fold leaves those programs out "
+            "of the other banks' training data (and out of its match-EQ curves), so that its held-out "
+            "bank stays unheard:\n", *notes]
 
 
 def write_report(path: Path, folds: dict[str, dict], baselines: dict[str, dict] | None = None,
@@ -202,6 +230,7 @@ def write_report(path: Path, folds: dict[str, dict], baselines: dict[str, dict] 
                  f"**{mean['env_ratio']:.3f}** | **{mean['clf']:.2f}** | {mean['clf_target']:.2f} | "
                  f"{mean['realism']:.2f} / {mean['realism_eq']:.2f} | |")
         numbers["mean"] = mean
+    L += shared_samples_lines(list(folds))
     L.append("\n## Every style in every fold (LSD ratio / envelope ratio / classifier)\n")
     fams = [f for f in folds]
     L += style_table(numbers, fams)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from chameleon_training import banks
+from chameleon_training import banks, shared_samples
+from chameleon_training.styles import STYLES
 
 from . import folds
 
@@ -32,7 +33,7 @@ def run(model: Path, bank: str, pieces: int, engine: str, cache: Path) -> dict:
     """One evaluation of ``model`` on ``bank`` (cached in ``cache`` by model file and bank)."""
     result = folds.cached_evaluation(model, bank, "none", pieces, engine,
                                      cache / f"{model.stem}-{bank}-{pieces}-{engine}.json", cache / "img")
-    return dict(result, steps=training_steps(model))
+    return dict(result, steps=training_steps(model), train_banks=training_banks(model))
 
 
 def training_steps(model: Path) -> int | None:
@@ -43,6 +44,63 @@ def training_steps(model: Path) -> int | None:
     import torch
 
     return torch.load(ckpt, map_location="cpu", weights_only=False).get("steps")
+
+
+def training_banks(model: Path) -> list[str]:
+    """The banks ``model`` was trained on: from its checkpoint beside it (``STEM.pt``); for a
+    format version 1 file without one, the banks those models trained on; else every
+    training bank."""
+    ckpt = model.with_suffix(".pt")
+    if ckpt.exists():
+        import torch
+
+        saved = torch.load(ckpt, map_location="cpu", weights_only=False).get("banks")
+        if saved:
+            return list(saved)
+    import onnx
+
+    meta = {p.key: p.value for p in onnx.load(str(model), load_external_data=False).metadata_props}
+    if meta.get("chameleon.format_version", "1") == "1":
+        return list(banks.LEGACY_TRAIN_BANKS)
+    return banks.fold_banks(None)
+
+
+def shared_with_training(bank: str, programs, train_banks: list[str]) -> list[int]:
+    """The programs of ``programs`` that ``bank`` plays from the same samples as one of
+    ``train_banks`` (:mod:`chameleon_training.shared_samples`): the bank is not new for those."""
+    out: set[int] = set()
+    for other in train_banks:
+        out |= set(shared_samples.shared_programs(bank, other, programs))
+    return sorted(out)
+
+
+def unheard_part(result: dict) -> tuple[dict, list[str]]:
+    """``result`` with only the rows whose style and source none of the model's training banks
+    (``result["train_banks"]``, default every training bank) shares samples with (realism,
+    measured over all rows, is left unknown); and what was left out."""
+    bank = result["soundfont"]
+    program = {s.ident: s.program for s in STYLES}
+
+    def source_program(source) -> tuple[str, int]:
+        """("bank", program) of a row's source key ``"bank:program"``."""
+        name, _, prog = str(source).partition(":")
+        return name, int(prog) if prog else -1
+
+    used = {program[r["style"]] for r in result["rows"]}
+    used |= {source_program(r["source"])[1] for r in result["rows"] if source_program(r["source"])[0] == bank}
+    shared = set(shared_with_training(bank, sorted(used), result.get("train_banks") or banks.fold_banks(None)))
+
+    def keep(r: dict) -> bool:
+        name, prog = source_program(r["source"])
+        return program[r["style"]] not in shared and not (name == bank and prog in shared)
+
+    rows = [r for r in result["rows"] if keep(r)]
+    styles = sorted({r["style"] for r in result["rows"]} - {r["style"] for r in rows})
+    sources = sorted({r["source"] for r in result["rows"]} - {r["source"] for r in rows})
+    left_out = [f"style {s}" for s in styles] + [f"source {s}" for s in sources]
+    keys = list(dict.fromkeys(r["source"] for r in result["rows"]))  # in result["sources"] order
+    kept_sources = [name for name, key in zip(result["sources"], keys) if key not in sources]
+    return dict(result, rows=rows, sources=kept_sources, realism={}), left_out
 
 
 def write_report(path: Path, results: dict[str, dict]) -> dict:
@@ -60,9 +118,20 @@ def write_report(path: Path, results: dict[str, dict]) -> dict:
          "`training/scripts/outside-bank.sh`.\n",
          *folds.result_header("model (bank)")]
     numbers = {}
+    notes = []
     for label, result in results.items():
         numbers[label], row = folds.result_row(label, result)
         L.append(row)
+        unheard, left_out = unheard_part(result)
+        if left_out:
+            numbers[f"{label}, unheard"], row = folds.result_row(f"{label}, unheard samples only", unheard)
+            L.append(row)
+            notes.append(f"- {label}: leaves out {', '.join(left_out)}.")
+    if notes:
+        L += ["\n*Unheard samples only*: an evaluation-only bank may play some programs from the same "
+              "samples as a bank the model trained on ([model-shared-samples.md](model-shared-samples.md)); "
+              "for those it is not new. These rows keep only the styles and sources it shares with none "
+              "of the model's training banks; realism is measured over all rows only.\n", *notes]
     L.append("\n## Every style (LSD ratio / envelope ratio / classifier)\n")
     L += folds.style_table(numbers, list(results))
     first = list(results)[:1]

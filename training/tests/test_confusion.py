@@ -50,9 +50,10 @@ def test_the_folds_table_averages_folds_and_ranks_what_was_heard(tmp_path):
     assert line == "| strings | 2 | strings 0.65, violin 0.35 |"
 
 
-def test_the_outside_bank_report_has_a_row_per_model_and_ranks_the_first(tmp_path):
+def test_the_outside_bank_report_has_a_row_per_model_and_ranks_the_first(tmp_path, monkeypatch):
     from eval import outside_bank
 
+    monkeypatch.setattr(outside_bank, "shared_with_training", lambda bank, programs, train: [])
     bundled = result()
     earlier = result()
     bundled["soundfont"] = earlier["soundfont"] = "merlin"
@@ -67,3 +68,23 @@ def test_the_outside_bank_report_has_a_row_per_model_and_ranks_the_first(tmp_pat
     assert line == "| strings | 1 | violin 0.70, strings 0.30 |"
     assert "evaluation only" in text
     assert outside_bank.evaluation_only_banks() == ["merlin"]
+
+
+def test_the_outside_bank_report_gives_unheard_samples_their_own_row(tmp_path, monkeypatch):
+    from eval import outside_bank
+
+    # The bank plays its cello (GM 42) from a training bank's samples.
+    monkeypatch.setattr(outside_bank, "shared_with_training",
+                        lambda bank, programs, train: [p for p in programs if p == 42])
+    bundled = dict(result(), soundfont="merlin", realism={"model": 0.9, "match_eq": 0.95})
+    bundled["rows"][0]["lsd_model"] = 3.0  # a strings row: kept in both
+    bundled["rows"][3]["lsd_model"] = 9.0  # the cello row: only in the full row
+    numbers = outside_bank.write_report(tmp_path / "outside.md", {"bundled": bundled})
+    text = (tmp_path / "outside.md").read_text()
+    assert "| bundled, unheard samples only (merlin) |" in text
+    assert "- bundled: leaves out style cello." in text
+    assert set(numbers["bundled, unheard"]["per_style"]) == {"strings", "violin"}
+    assert numbers["bundled, unheard"]["lsd_ratio"] < numbers["bundled"]["lsd_ratio"]
+    # Realism is measured over all rows, so the unheard row leaves it out.
+    line = next(ln for ln in text.splitlines() if ln.startswith("| bundled, unheard"))
+    assert "| - |" in line and "0.90 / 0.95" not in line
