@@ -271,7 +271,11 @@ def write_model_card(path: Path, result: dict, summary: dict, styles, model_info
           "Every training bank is in this model's training, so its generalisation to unheard instruments is "
           "measured by the leave-one-bank-out folds ([docs/model-folds.md](../../docs/model-folds.md)) and on "
           "the evaluation-only bank that no model has heard "
-          "([docs/model-outside-bank.md](../../docs/model-outside-bank.md)).\n",
+          "([docs/model-outside-bank.md](../../docs/model-outside-bank.md)). Where banks of different "
+          "families play a program from the same samples "
+          "([docs/model-shared-samples.md](../../docs/model-shared-samples.md)), the folds leave it out of "
+          "the other banks too, and the outside-bank report gives the programs no training bank shares "
+          "their own row.\n",
           f"Full report: [docs/model-report.md](../../docs/model-report.md). Mean over {len(styles)} styles, "
           f"{len(result['sources'])} source instruments and {len(result['pieces'])} pieces, model run through "
           f"{'the Rust engine' if result['engine'] == 'rust' else 'the Python reference engine'}:\n",
