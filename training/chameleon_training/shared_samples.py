@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -140,7 +141,10 @@ def measure(bank_a: str, bank_b: str, program: int) -> Similarity:
     cache = _load_cache()  # another process may have added pairs meanwhile
     cache["pairs"][key] = asdict(sim)
     CACHE.parent.mkdir(parents=True, exist_ok=True)
-    CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True))
+    # Written whole and renamed, so that a parallel fold never reads half a file.
+    partial = CACHE.with_name(f"{CACHE.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(cache, indent=1, sort_keys=True))
+    os.replace(partial, CACHE)
     return sim
 
 
