@@ -12,8 +12,9 @@ Two renders of the same probe notes are the same samples when either measure say
 
 - the peak of their phase-transform cross-correlation (GCC-PHAT: every frequency's phase
   difference, equally weighted) is at least :data:`PHAT_SHARED`; the same recording gives a
-  sharp peak near 1 even when the two banks filter, loop or envelope it differently, and two
-  different instruments stay under 0.65 (two simple synthesiser waveforms included);
+  sharp peak near 1 even when the two banks filter, loop or envelope it differently, and the
+  pairs this rule calls different measured at most 0.70 (a median over the notes: a bank that
+  borrows samples for part of its range only can pass as different);
 - their log-magnitude spectrograms (each to its own peak, 1024-point frames, active cells)
   are within :data:`SPECTRUM_SHARED_DB` dB RMS of each other; the same sample played with a
   different vibrato or loop keeps its spectrogram while losing its phase, and different
