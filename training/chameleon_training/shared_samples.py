@@ -161,10 +161,8 @@ def excluded_programs(train_bank: str, held_family: str | None, programs) -> lis
     family. None for a bank of the held family itself (it is out already) or no fold."""
     if held_family is None or banks.bank(train_bank).family == held_family:
         return []
-    held = [b.name for b in banks.BANKS.values()
-            if b.family == held_family and banks.available(b.name)]
     out: set[int] = set()
-    for other in held:
+    for other in banks.family_banks(held_family):
         out |= set(shared_programs(train_bank, other, programs))
     return sorted(out)
 
