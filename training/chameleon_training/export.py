@@ -219,11 +219,14 @@ def main(argv=None) -> None:
                     help="int8: 8-bit weights (chameleon_training.quantize); the bundled model is float32")
     ap.add_argument("--attack", action=argparse.BooleanOptionalAction, default=True,
                     help="carry the style table's attack times (format version 4; docs/model-format.md)")
+    ap.add_argument("--attack-ms", default=None,
+                    help="comma-separated attack times per style, ms, instead of the style table's")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     model, ckpt = load_checkpoint(args.checkpoint)
     report = export(model, ckpt["styles"], args.output, args.name, args.version, license_=args.license,
-                    phase=args.phase, weights=args.weights, attack=args.attack)
+                    phase=args.phase, weights=args.weights, attack=args.attack,
+                    attack_ms=[float(v) for v in args.attack_ms.split(",")] if args.attack_ms else None)
     if args.time:
         report["timing"] = time_per_hop(args.output)
     print(report)

@@ -11,10 +11,11 @@ outside-bank evaluation marks the programs it shares with the training banks.
 Two renders of the same probe notes are the same samples when either measure says so:
 
 - the peak of their phase-transform cross-correlation (GCC-PHAT: every frequency's phase
-  difference, equally weighted) is at least :data:`PHAT_SHARED`; the same recording gives a
-  sharp peak near 1 even when the two banks filter, loop or envelope it differently, and the
-  pairs this rule calls different measured at most 0.70 (a median over the notes: a bank that
-  borrows samples for part of its range only can pass as different);
+  difference, equally weighted) is at least :data:`PHAT_SHARED`, as the median over the notes
+  or on at least :data:`SHARED_NOTES` of them; the same recording gives a sharp peak near 1
+  even when the two banks filter, loop or envelope it differently, and a bank that borrows
+  samples for part of its range only shares those notes (Merlin's violin, FreePats' on two of
+  the five notes);
 - their log-magnitude spectrograms (each to its own peak, 1024-point frames, active cells)
   are within :data:`SPECTRUM_SHARED_DB` dB RMS of each other; the same sample played with a
   different vibrato or loop keeps its spectrogram while losing its phase, and different
@@ -48,13 +49,18 @@ PROBE_NOTE_S = 1.5
 COMPARE_S = 1.0
 #: GCC-PHAT peak at or above which two renders are the same samples.
 PHAT_SHARED = 0.75
+#: Probe notes whose GCC-PHAT peaks at or above :data:`PHAT_SHARED` make a program shared even
+#: when the median over the notes is under it (samples borrowed for part of the range).
+SHARED_NOTES = 2
 #: Log-spectrogram RMS distance, dB, at or below which two renders are the same samples.
 SPECTRUM_SHARED_DB = 7.0
 #: Spectrogram cells darker than this under both renders' peaks are left out, dB.
 SPECTRUM_FLOOR_DB = -60.0
 #: Bumped when the probe or the measures change (invalidates the cache).
-PROBE_VERSION = 1
+PROBE_VERSION = 2
 CACHE = render.CACHE_DIR / "shared-samples.json"
+#: The render cache tag of the probe notes (also measured by :mod:`attack_fit`).
+PROBE_TAG = "shareprobe"
 
 
 @dataclass(frozen=True)
@@ -65,11 +71,20 @@ class Similarity:
     phat: float
     #: RMS distance of the two log-magnitude spectrograms, dB.
     spectrum_db: float
+    #: Each sounding probe note's GCC-PHAT peak.
+    note_phats: tuple[float, ...] = ()
+
+    @property
+    def shared_notes(self) -> int:
+        """How many probe notes are the same samples by their GCC-PHAT peak."""
+        return sum(p >= PHAT_SHARED for p in self.note_phats)
 
     @property
     def shared(self) -> bool:
-        """Whether the two renders come from the same samples."""
-        return self.phat >= PHAT_SHARED or self.spectrum_db <= SPECTRUM_SHARED_DB
+        """Whether the two renders come from the same samples (over the whole range or part
+        of it)."""
+        return (self.phat >= PHAT_SHARED or self.spectrum_db <= SPECTRUM_SHARED_DB
+                or self.shared_notes >= SHARED_NOTES)
 
 
 def probe_notes() -> list[midi.Note]:
@@ -117,7 +132,7 @@ def compare(x: np.ndarray, y: np.ndarray) -> Similarity:
         if np.isfinite(p):
             peaks.append(p)
     return Similarity(phat=float(np.median(peaks)) if peaks else 0.0,
-                      spectrum_db=spectrum_distance_db(x, y))
+                      spectrum_db=spectrum_distance_db(x, y), note_phats=tuple(peaks))
 
 
 def _load_cache() -> dict:
@@ -135,10 +150,11 @@ def measure(bank_a: str, bank_b: str, program: int) -> Similarity:
     key = f"{a}|{b}|{program}"
     cache = _load_cache()
     if key in cache["pairs"]:
-        return Similarity(**cache["pairs"][key])
+        entry = cache["pairs"][key]
+        return Similarity(entry["phat"], entry["spectrum_db"], tuple(entry.get("note_phats", ())))
     notes = probe_notes()
-    sim = compare(render.render_cached(notes, program, a, "shareprobe"),
-                  render.render_cached(notes, program, b, "shareprobe"))
+    sim = compare(render.render_cached(notes, program, a, PROBE_TAG),
+                  render.render_cached(notes, program, b, PROBE_TAG))
     cache = _load_cache()  # another process may have added pairs meanwhile
     cache["pairs"][key] = asdict(sim)
     CACHE.parent.mkdir(parents=True, exist_ok=True)
@@ -179,6 +195,16 @@ def program_label(p: int) -> str:
     return f"{SOURCE_PROGRAMS.get(p, 'GM')} ({p})"
 
 
+def similarity_cell(sim: Similarity) -> str:
+    """``median peak / distance dB``, with the shared notes' peaks where only part of the range
+    is shared."""
+    cell = f"{sim.phat:.2f} / {sim.spectrum_db:.1f}"
+    if sim.phat < PHAT_SHARED and sim.spectrum_db > SPECTRUM_SHARED_DB:
+        notes = ", ".join(f"{p:.2f}" for p in sim.note_phats if p >= PHAT_SHARED)
+        cell += f" (notes {notes})"
+    return cell
+
+
 def report(programs: list[int]) -> list[str]:
     """A markdown table of every pair of installed banks of different families that
     share samples of a training program, with both measures."""
@@ -188,7 +214,9 @@ def report(programs: list[int]) -> list[str]:
         "",
         "Banks of different families that play a program from the same recorded samples "
         "(`chameleon_training.shared_samples`: five probe notes; the same samples when the "
-        f"GCC-PHAT peak is at least {PHAT_SHARED} or the log-spectrograms are within "
+        f"GCC-PHAT peak is at least {PHAT_SHARED}, as the median over the notes or on "
+        f"{SHARED_NOTES} notes or more (samples borrowed for part of the range, shown as "
+        f"\"notes\"), or when the log-spectrograms are within "
         f"{SPECTRUM_SHARED_DB:g} dB RMS). A leave-one-bank-out fold leaves these programs out of the "
         "other bank's training data too, and the outside-bank evaluation marks the programs it "
         "shares with a training bank. Generated by `python -m chameleon_training.shared_samples "
@@ -205,7 +233,7 @@ def report(programs: list[int]) -> list[str]:
         shared = [p for p in both if sims[p].shared]
         if not shared:
             continue
-        cells = "; ".join(f"{program_label(p)} {sims[p].phat:.2f} / {sims[p].spectrum_db:.1f}" for p in shared)
+        cells = "; ".join(f"{program_label(p)} {similarity_cell(sims[p])}" for p in shared)
         lines.append(f"| {a} | {b} | {cells} | {len(both) - len(shared)} |")
     return lines
 

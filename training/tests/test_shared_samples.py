@@ -34,6 +34,16 @@ def test_similarity_is_shared_when_either_measure_says_so():
     assert not shared_samples.Similarity(phat=0.5, spectrum_db=9.0).shared
 
 
+def test_two_shared_notes_share_a_program_even_when_the_median_does_not():
+    # A bank that borrows another's samples for part of its range only (Merlin's violin,
+    # FreePats' on two of the five probe notes).
+    part = shared_samples.Similarity(phat=0.55, spectrum_db=17.0, note_phats=(0.84, 0.07, 0.94, 0.55))
+    assert part.shared_notes == 2 and part.shared
+    one = shared_samples.Similarity(phat=0.55, spectrum_db=17.0, note_phats=(0.84, 0.07, 0.30, 0.55))
+    assert not one.shared
+    assert "(notes 0.84, 0.94)" in shared_samples.similarity_cell(part)
+
+
 @pytest.fixture
 def private_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(shared_samples, "CACHE", tmp_path / "shared-samples.json")
