@@ -14,6 +14,16 @@ A leave-one-bank-out fold fits its times without the held-out family, and withou
 other banks share with that family (:func:`shared_samples.excluded_programs`), as its training
 data does, so a fold never learns its held-out instrument's attack.
 
+A style of one's own (:mod:`chameleon_training.own_style`) gets its time fitted the same way:
+from the probe notes through its soundfont(s) for ``--program``, or from the notes that start
+out of a rest in its recordings for ``--wav-dir``.
+
+The peak a note rises to is the loudest hop of its first 1.2 s, so a held note that grows
+louder later (a crescendo within the sample) reads as a slow attack: FluidR3's oboe comes
+within about 7 dB of its loudest in 40 ms, then grows on over the next second, and measures
+405 ms. ``--attack-ms`` sets
+a style's time where the fit misreads it.
+
 The bundled model keeps the style table's chosen times: on the folds, the fitted times moved
 the envelope distance by less than 1 % and cost a little recognition (docs/model-report.md,
 "Attack times fitted to the banks"). ``chameleon_training.export --attack-ms`` writes any set of
@@ -75,6 +85,56 @@ def note_rises_ms(audio: np.ndarray, sr: int = analysis.SAMPLE_RATE) -> list[flo
     return out
 
 
+#: A note in a recording starts where the power rises out of at least this long a quiet
+#: stretch, seconds (a rest, or the start of the file).
+REST_S = 0.05
+#: Quiet: this many dB under the recording's loudest hop.
+QUIET_DB = -30.0
+#: Isolated note onsets a recording folder needs before its rise time is trusted.
+MIN_ONSETS = 3
+
+
+def recording_rises_ms(x: np.ndarray, sr: int = analysis.SAMPLE_RATE) -> list[float]:
+    """:func:`rise_ms` of every note in a recording that starts out of a rest (at least
+    :data:`REST_S` of hops :data:`QUIET_DB` under the loudest, or the start of the file):
+    each measured over :data:`NOTE_WINDOW_S` from just before it. Notes played legato, with no
+    rest before them, are not measured."""
+    x = np.asarray(x, dtype=np.float64)
+    n = len(x) // ENVELOPE_HOP
+    if n == 0:
+        return []
+    power = (x[:n * ENVELOPE_HOP].reshape(n, ENVELOPE_HOP) ** 2).mean(axis=1)
+    if not np.isfinite(power).all() or power.max() <= 0:
+        return []
+    quiet = power < power.max() * 10 ** (QUIET_DB / 10)
+    rest = max(1, int(round(REST_S * sr / ENVELOPE_HOP)))
+    lead = int(round(LEAD_S * sr / ENVELOPE_HOP))
+    window = int(round(NOTE_WINDOW_S * sr / ENVELOPE_HOP))
+    out = []
+    run = rest  # the file starts out of silence
+    for i in range(n):
+        if quiet[i]:
+            run += 1
+            continue
+        if run >= rest:
+            start = max(0, i - lead) * ENVELOPE_HOP
+            r = rise_ms(x[start:start + window * ENVELOPE_HOP], sr)
+            if np.isfinite(r):
+                out.append(r)
+        run = 0
+    return out
+
+
+def recordings_attack_ms(recordings: list[np.ndarray], sr: int = analysis.SAMPLE_RATE) -> float | None:
+    """The attack time fitted to recordings of a target sound, ms (the median of
+    :func:`recording_rises_ms` over every recording, to 1 ms), or None when they hold fewer than
+    :data:`MIN_ONSETS` notes that start out of a rest."""
+    rises = [r for x in recordings for r in recording_rises_ms(x, sr)]
+    if len(rises) < MIN_ONSETS:
+        return None
+    return float(np.round(np.median(rises)))
+
+
 @lru_cache(maxsize=None)
 def bank_rise_ms(program: int, bank: str) -> float:
     """A bank's rise time for a GM program: the median over the probe notes, ms (renders
@@ -104,6 +164,14 @@ def fitted_attack_ms(program: int, hold_out: str | None = None) -> float:
     """The attack time fitted for a GM program, ms: the median of :func:`bank_rise_ms` over
     :func:`voting_banks`, to 1 ms; 0 when no bank has it."""
     rises = [bank_rise_ms(program, b) for b in voting_banks(program, hold_out)]
+    rises = [r for r in rises if np.isfinite(r)]
+    return float(np.round(np.median(rises))) if rises else 0.0
+
+
+def program_attack_ms(program: int, soundfonts: list[str]) -> float:
+    """The attack time fitted to a GM program played by the given banks or soundfont files, ms:
+    the median of their :func:`bank_rise_ms`, to 1 ms (0 when every render is silent)."""
+    rises = [bank_rise_ms(program, sfn) for sfn in soundfonts]
     rises = [r for r in rises if np.isfinite(r)]
     return float(np.round(np.median(rises))) if rises else 0.0
 

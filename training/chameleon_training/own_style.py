@@ -19,6 +19,10 @@ WAV folders have no paired source. Training pairs are made from the recordings t
 the pseudo-source is the recording with each frame's 1/3-octave envelope replaced by the
 average envelope of the training source instruments, so the new style learns the target's
 spectral envelope and noise, not note-level detail. Paired renders (``--program``) teach more.
+
+The new style's attack time (model format 4) is fitted to its target unless ``--attack-ms``
+sets it: from probe notes of the program through its soundfont(s), or from the notes that
+start out of a rest in the recordings (:mod:`chameleon_training.attack_fit`).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import soundfile as sf
 import torch
 from tqdm import tqdm
 
-from . import analysis, data as data_mod, render
+from . import analysis, attack_fit, data as data_mod, render
 from .analysis import DEFAULT, SAMPLE_RATE
 from .attack import table_attack_ms
 from .export import export
@@ -153,9 +157,11 @@ def main(argv=None) -> Path:
                     help="soundfont path(s) or short names for --program, comma-separated")
     ap.add_argument("--base", type=Path, default=BASE_CHECKPOINT)
     ap.add_argument("--out", type=Path, required=True, help="model file to write (.onnx)")
-    ap.add_argument("--attack-ms", type=float, default=0.0,
+    ap.add_argument("--attack-ms", type=float, default=None,
                     help="the new style's attack time, ms (model format 4): how long a new partial "
-                         "takes to swell in; 0 keeps the source's onsets, as a plucked string does")
+                         "takes to swell in; 0 keeps the source's onsets, as a plucked string does. "
+                         "Default: fitted to the target (chameleon_training.attack_fit), from probe "
+                         "notes of --program, or from the notes that start out of a rest in --wav-dir")
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--seconds", type=float, default=60.0, help="generated phrases per soundfont, s")
@@ -179,11 +185,15 @@ def main(argv=None) -> Path:
     if args.ident in [s[0] for s in styles]:
         ap.error(f"style {args.ident!r} already exists in the base model")
     if args.wav_dir is not None:
-        data = [pseudo_pairs(load_wav_folder(args.wav_dir))]
+        recordings = load_wav_folder(args.wav_dir)
+        data = [pseudo_pairs(recordings)]
         sources, target = [0], 1000
     else:
         data = paired_renders(args.program, args.soundfont.split(","), args.seconds)
         sources, target = sorted(SOURCE_PROGRAMS), args.program
+    attack_ms = args.attack_ms
+    if attack_ms is None:
+        attack_ms = fitted_attack_ms(args, recordings if args.wav_dir is not None else None)
     t_data = time.time() - t0
 
     # Static EQ of the new style from the data's long-term spectra.
@@ -218,14 +228,33 @@ def main(argv=None) -> Path:
         bar.set_postfix(fine=f"{fine.item():.3f}", env=f"{env.item():.3f}")
     t_train = time.time() - t0 - t_data
     styles.append((args.ident, args.name, target if args.wav_dir is None else -1))
-    attack_ms = table_attack_ms([s[0] for s in styles[:-1]]) + [args.attack_ms]
     report = export(model, styles, args.out, "Chameleon Orchestra + " + args.name, "2.0.0",
-                    phase=args.phase, weights=args.weights, attack_ms=attack_ms)
+                    phase=args.phase, weights=args.weights,
+                    attack_ms=table_attack_ms([s[0] for s in styles[:-1]]) + [attack_ms])
     ckpt_out = args.out.with_suffix(".pt")
     torch.save(dict(state=model.state_dict(), hparams=model.hparams, styles=styles), ckpt_out)
     print(f"{args.out}: styles {', '.join(s[0] for s in styles)}; {count_parameters(model)} parameters; "
           f"data {t_data:.0f} s, training {t_train:.0f} s; ORT check {report['max_abs_difference']:.1e}")
     return args.out
+
+
+def fitted_attack_ms(args: argparse.Namespace, recordings: list[np.ndarray] | None) -> float:
+    """The new style's attack time fitted to its target (:mod:`attack_fit`), ms; says what it
+    found. Recordings with too few notes that start out of a rest give 0 (the source's onsets
+    kept), with a hint to pass ``--attack-ms``."""
+    if recordings is None:
+        ms = attack_fit.program_attack_ms(args.program, args.soundfont.split(","))
+        print(f"{args.ident}: attack time {ms:g} ms, fitted to program {args.program}'s probe notes")
+        return ms
+    ms = attack_fit.recordings_attack_ms(recordings)
+    if ms is None:
+        print(f"{args.ident}: fewer than {attack_fit.MIN_ONSETS} notes start out of a rest in "
+              f"{args.wav_dir}, so the attack time is 0 ms (the source's onsets kept); pass "
+              "--attack-ms to set it")
+        return 0.0
+    print(f"{args.ident}: attack time {ms:g} ms, fitted to the notes that start out of a rest "
+          f"in {args.wav_dir}")
+    return ms
 
 
 def _zero_rows(grad: torch.Tensor, idx: tuple) -> torch.Tensor:

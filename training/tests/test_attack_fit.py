@@ -70,3 +70,32 @@ def test_a_bowed_ensemble_speaks_far_slower_than_a_plucked_string():
     nylon = attack_fit.bank_rise_ms(24, "timgm6mb")
     assert nylon < 30.0
     assert strings > 5 * nylon
+
+
+def take(taus_ms, gap_s=0.4, note_s=0.8) -> np.ndarray:
+    """A recording of notes swelling in with the given time constants, rests between them."""
+    parts = []
+    for tau in taus_ms:
+        note = swell(tau, seconds=note_s)[int(attack_fit.LEAD_S * SR):]
+        t = np.arange(len(note)) / SR
+        parts += [note * np.exp(-3.0 * np.maximum(t - 0.5, 0.0)), np.zeros(int(gap_s * SR))]
+    return np.concatenate(parts)
+
+
+def test_recordings_fit_the_notes_that_start_out_of_a_rest():
+    rises = attack_fit.recording_rises_ms(take([80.0, 100.0, 120.0]))
+    assert len(rises) == 3
+    assert np.allclose(rises, [80.0, 100.0, 120.0], atol=10.0)
+    assert abs(attack_fit.recordings_attack_ms([take([100.0, 100.0]), take([100.0])]) - 100.0) < 10.0
+
+
+def test_legato_recordings_give_no_fit():
+    # One long held tone: a single onset, too few to trust.
+    t = np.arange(3 * SR) / SR
+    assert attack_fit.recordings_attack_ms([np.sin(2 * np.pi * 220 * t)]) is None
+    assert attack_fit.recording_rises_ms(np.zeros(SR)) == []
+
+
+@pytest.mark.skipif(not banks.available("timgm6mb"), reason="needs the TimGM6mb soundfont")
+def test_a_program_of_ones_own_is_fitted_through_its_soundfonts():
+    assert attack_fit.program_attack_ms(48, ["timgm6mb"]) == round(attack_fit.bank_rise_ms(48, "timgm6mb"))

@@ -4,6 +4,7 @@ keeps the bundled styles unchanged, and exports a loadable model."""
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 import torch
 
@@ -15,21 +16,32 @@ from chameleon_training.styles import STYLES
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_wav_folder_style_extends_the_bundled_model(tmp_path):
+@pytest.mark.parametrize("attack", ["90", None])
+def test_wav_folder_style_extends_the_bundled_model(tmp_path, attack):
     wavs = tmp_path / "wavs"
     wavs.mkdir()
-    t = np.arange(44100 * 2) / 44100
+    sr = 44100
+    t = np.arange(int(sr * 0.8)) / sr
+    # Two takes of notes that swell in over about 150 ms, with rests between them.
+    swell = np.sqrt(1.0 - np.exp(-t / 0.15)) * np.exp(-2.0 * np.maximum(t - 0.6, 0.0))
     for i, f0 in enumerate((220.0, 330.0)):
-        tone = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 8)) * 0.1
-        sf.write(str(wavs / f"take{i}.wav"), tone.astype(np.float32), 44100)
+        tone = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 8)) * 0.1 * swell
+        take = np.concatenate([np.concatenate([tone, np.zeros(sr // 4)]) for _ in range(3)])
+        sf.write(str(wavs / f"take{i}.wav"), take.astype(np.float32), sr)
     out = tmp_path / "mine.onnx"
     own_style.main(["--ident", "my_tone", "--name", "My Tone", "--wav-dir", str(wavs),
-                    "--out", str(out), "--steps", "3", "--batch", "16", "--attack-ms", "90"])
+                    "--out", str(out), "--steps", "3", "--batch", "16"]
+                   + (["--attack-ms", attack] if attack else []))
     model = OnnxStyleModel(out)
     base, ckpt = load_checkpoint(REPO / "assets/models/chameleon-styles.pt")
-    # The bundled styles keep the style table's attack times; the new style has its own.
+    # The bundled styles keep the style table's attack times; the new style has its own, given
+    # or fitted to the notes of its recordings.
     table = {s.ident: s.attack_ms for s in STYLES}
-    assert list(model.attack_ms) == [table[s[0]] for s in ckpt["styles"]] + [90.0]
+    assert list(model.attack_ms[:-1]) == [table[s[0]] for s in ckpt["styles"]]
+    if attack:
+        assert model.attack_ms[-1] == 90.0
+    else:
+        assert 130.0 <= model.attack_ms[-1] <= 170.0
     assert model.styles == [s[0] for s in ckpt["styles"]] + ["my_tone"]
     assert model.style_names[-1] == "My Tone"
     # The bundled styles' rows are untouched.
