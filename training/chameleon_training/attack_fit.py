@@ -21,8 +21,7 @@ out of a rest in its recordings for ``--wav-dir``.
 The peak a note rises to is the loudest hop of its first 1.2 s, so a held note that grows
 louder later (a crescendo within the sample) reads as a slow attack: FluidR3's oboe comes
 within about 7 dB of its loudest in 40 ms, then grows on over the next second, and measures
-405 ms. ``--attack-ms`` sets
-a style's time where the fit misreads it.
+405 ms. ``--attack-ms`` sets a style's time where the fit misreads it.
 
 The bundled model keeps the style table's chosen times: on the folds, the fitted times moved
 the envelope distance by less than 1 % and cost a little recognition (docs/model-report.md,

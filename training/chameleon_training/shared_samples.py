@@ -3,7 +3,8 @@
 Banks of different families are meant to be independent, but General MIDI banks borrow
 samples from each other: TimGM6mb and sf_GMbank (csound) share their piano, guitars, violin,
 cello, clarinet, organ and synth programs, and the evaluation-only Merlin bank shares its choir
-and trumpet with sf_GMbank and its nylon guitar with FreePats. A fold that holds out one bank
+and trumpet with sf_GMbank and its nylon guitar (and part of its violin's range) with
+FreePats. A fold that holds out one bank
 while training on its samples through another is not a held-out fold for those programs, so
 :func:`excluded_programs` names the programs a training bank must leave out in a fold, and the
 outside-bank evaluation marks the programs it shares with the training banks.
