@@ -54,14 +54,25 @@ NOTE_WINDOW_S = 1.2
 LEAD_S = 0.02
 
 
+def hop_power(x: np.ndarray) -> np.ndarray | None:
+    """Mean power of each :data:`ENVELOPE_HOP` hop of the mono signal ``x``; None when ``x`` is
+    shorter than a hop, silent or not finite."""
+    x = np.asarray(x, dtype=np.float64)
+    n = len(x) // ENVELOPE_HOP
+    if n == 0:
+        return None
+    power = (x[:n * ENVELOPE_HOP].reshape(n, ENVELOPE_HOP) ** 2).mean(axis=1)
+    if not np.isfinite(power).all() or power.max() <= 0:
+        return None
+    return power
+
+
 def rise_ms(x: np.ndarray, sr: int = analysis.SAMPLE_RATE) -> float:
     """Time, ms, from a note's onset (its first hop within :data:`ONSET_DB` of the peak power)
     to the first hop at :data:`RISE_SHARE` of the peak, in the mono signal ``x`` that holds the
     note; NaN when ``x`` is silent."""
-    x = np.asarray(x, dtype=np.float64)
-    n = len(x) // ENVELOPE_HOP
-    power = (x[:n * ENVELOPE_HOP].reshape(n, ENVELOPE_HOP) ** 2).mean(axis=1)
-    if n == 0 or not np.isfinite(power).all() or power.max() <= 0:
+    power = hop_power(x)
+    if power is None:
         return float("nan")
     peak = power.max()
     onset = int(np.argmax(power >= peak * 10 ** (ONSET_DB / 10)))
@@ -70,15 +81,12 @@ def rise_ms(x: np.ndarray, sr: int = analysis.SAMPLE_RATE) -> float:
 
 
 def note_rises_ms(audio: np.ndarray, sr: int = analysis.SAMPLE_RATE) -> list[float]:
-    """:func:`rise_ms` of each probe note in a render of :func:`shared_samples.probe_notes`
-    (silent notes left out)."""
-    mono = np.asarray(audio, dtype=np.float64)
-    if mono.ndim > 1:
-        mono = mono.mean(axis=0 if mono.shape[0] <= 2 else 1)
+    """:func:`rise_ms` of each probe note in a (mono) render of
+    :func:`shared_samples.probe_notes` (silent notes left out)."""
     out = []
     for i in range(len(shared_samples.PROBE_PITCHES)):
         start = int((shared_samples.PROBE_START_S - LEAD_S + shared_samples.PROBE_SPACING_S * i) * sr)
-        r = rise_ms(mono[start:start + int(NOTE_WINDOW_S * sr)], sr)
+        r = rise_ms(audio[start:start + int(NOTE_WINDOW_S * sr)], sr)
         if np.isfinite(r):
             out.append(r)
     return out
@@ -98,12 +106,8 @@ def recording_rises_ms(x: np.ndarray, sr: int = analysis.SAMPLE_RATE) -> list[fl
     :data:`REST_S` of hops :data:`QUIET_DB` under the loudest, or the start of the file):
     each measured over :data:`NOTE_WINDOW_S` from just before it. Notes played legato, with no
     rest before them, are not measured."""
-    x = np.asarray(x, dtype=np.float64)
-    n = len(x) // ENVELOPE_HOP
-    if n == 0:
-        return []
-    power = (x[:n * ENVELOPE_HOP].reshape(n, ENVELOPE_HOP) ** 2).mean(axis=1)
-    if not np.isfinite(power).all() or power.max() <= 0:
+    power = hop_power(x)
+    if power is None:
         return []
     quiet = power < power.max() * 10 ** (QUIET_DB / 10)
     rest = max(1, int(round(REST_S * sr / ENVELOPE_HOP)))
@@ -111,7 +115,7 @@ def recording_rises_ms(x: np.ndarray, sr: int = analysis.SAMPLE_RATE) -> list[fl
     window = int(round(NOTE_WINDOW_S * sr / ENVELOPE_HOP))
     out = []
     run = rest  # the file starts out of silence
-    for i in range(n):
+    for i in range(len(power)):
         if quiet[i]:
             run += 1
             continue
@@ -162,9 +166,7 @@ def voting_banks(program: int, hold_out: str | None) -> list[str]:
 def fitted_attack_ms(program: int, hold_out: str | None = None) -> float:
     """The attack time fitted for a GM program, ms: the median of :func:`bank_rise_ms` over
     :func:`voting_banks`, to 1 ms; 0 when no bank has it."""
-    rises = [bank_rise_ms(program, b) for b in voting_banks(program, hold_out)]
-    rises = [r for r in rises if np.isfinite(r)]
-    return float(np.round(np.median(rises))) if rises else 0.0
+    return program_attack_ms(program, voting_banks(program, hold_out))
 
 
 def program_attack_ms(program: int, soundfonts: list[str]) -> float:
