@@ -2,7 +2,7 @@
 multiply, one scale per output channel, so the engine's CPU runs them as int8 dot products.
 
     PYTHONPATH=training training/.venv/bin/python -m chameleon_training.quantize \\
-        IN.onnx OUT.onnx [--version 2.3.0]
+        IN.onnx OUT.onnx [--version 2.4.0]
 
 Only the weights are stored in 8 bits (the file is about a quarter of the float one);
 activations stay float32 in the graph and are quantised per call, per tensor, inside ONNX

@@ -19,7 +19,7 @@ source "$TRAINING/scripts/recipe.sh"
 RUN="$TRAINING/runs/main"
 "$PY" -m chameleon_training.train --out "$RUN" "${RECIPE[@]}" "$@"
 "$PY" -m chameleon_training.export "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.onnx" \
-    --version 2.3.0 --license "GPL-3.0-or-later" --phase generated --time
+    --version 2.4.0 --license "GPL-3.0-or-later" --phase generated --time
 MODEL="$REPO/assets/models/chameleon-styles.onnx"
 (cd "$REPO" && "$PY" -m eval.fit_live_correction --model "$MODEL" --out "$MODEL")
 cp "$RUN/checkpoint.pt" "$REPO/assets/models/chameleon-styles.pt"
