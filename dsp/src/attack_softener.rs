@@ -22,20 +22,13 @@
 //! cannot make anything louder. The Python reference engine
 //! (`training/chameleon_training/attack.py`) computes the same.
 
+use crate::rise_follower::{follow, RiseFollowers};
 use crate::Complex32;
 
 /// Bins either side that each bin's power is smoothed over.
 pub const SMOOTHING_BINS: usize = 2;
 /// Longest attack time a style may declare, in milliseconds.
 pub const MAX_ATTACK_MS: f32 = 1000.0;
-
-/// One channel's state.
-struct ChannelState {
-    /// Each bin's follower, in the power units of the output spectrum.
-    follower: Vec<f32>,
-    /// The sequence number of the last hop applied, if any since the last reset.
-    last_seq: Option<u64>,
-}
 
 /// Attack softening of output spectra, for every channel of one engine. Allocation-free after
 /// [`AttackSoftener::new`].
@@ -47,7 +40,8 @@ pub struct AttackSoftener {
     /// This hop's follower coefficient (the share of a rise taken per hop); 1 when the style
     /// mix's attack time is 0.
     coefficient: f32,
-    channels: Vec<ChannelState>,
+    /// Each channel's followers of the smoothed bin powers.
+    followers: RiseFollowers,
     /// Scratch: the power of each bin of one channel.
     power: Vec<f32>,
     /// Scratch: the smoothed power of one channel.
@@ -70,12 +64,7 @@ impl AttackSoftener {
             hop_seconds,
             // All weight on the first style until the first hop sets the mix.
             coefficient: Self::coefficient(attack_ms.first().copied().unwrap_or(0.0), hop_seconds),
-            channels: (0..channels)
-                .map(|_| ChannelState {
-                    follower: vec![0.0; bins],
-                    last_seq: None,
-                })
-                .collect(),
+            followers: RiseFollowers::new(channels, bins),
             power: vec![0.0; bins],
             smoothed: vec![0.0; bins],
         }
@@ -99,22 +88,15 @@ impl AttackSoftener {
 
     /// Forgets every channel's history (transport jump, reset).
     pub fn reset(&mut self) {
-        for c in &mut self.channels {
-            c.last_seq = None;
-        }
+        self.followers.reset();
     }
 
     /// Softens the rises of `output` (one channel's spectrum for hop `seq`), as the module
     /// describes.
     pub fn apply(&mut self, channel: usize, seq: u64, output: &mut [Complex32]) {
-        let Some(state) = self.channels.get_mut(channel) else {
+        let Some(followers) = self.followers.for_hop(channel, seq) else {
             return;
         };
-        let continues = matches!(state.last_seq, Some(last) if seq == last + 1);
-        state.last_seq = Some(seq);
-        if !continues {
-            state.follower.fill(0.0);
-        }
         if self.coefficient >= 1.0 {
             return;
         }
@@ -134,16 +116,13 @@ impl AttackSoftener {
         let a = self.coefficient;
         for ((y, f), &p) in output
             .iter_mut()
-            .zip(state.follower.iter_mut())
+            .zip(followers.iter_mut())
             .zip(&self.smoothed[..n])
         {
-            if p > *f && p.is_finite() {
-                *f += a * (p - *f);
-                *y *= (*f / p).sqrt();
-            } else {
-                // Steady or falling (or not finite): the follower follows at once, the bin
-                // passes.
-                *f = if p.is_finite() { p } else { 0.0 };
+            // A rise plays at the follower's level; a steady or falling bin passes.
+            let held = follow(f, p, a);
+            if held < 1.0 {
+                *y *= held.sqrt();
             }
         }
     }

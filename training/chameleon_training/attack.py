@@ -14,13 +14,11 @@ the engine does not run the model for) resets the followers to zero. See
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 
 from . import model_file
-from .styles import STYLES
 
 KEY = "chameleon.attack_ms"
 #: The format version that carries the attack times.
@@ -33,16 +31,13 @@ MAX_ATTACK_MS = 1000.0
 
 def parse(meta: dict[str, str]) -> np.ndarray | None:
     """Each style's attack time in ms from a model's metadata, or None."""
-    if KEY not in meta:
-        return None
-    return np.array([float(v) for v in meta[KEY].split(",")], dtype=np.float64)
+    return model_file.parse_per_style(meta, KEY)
 
 
 def table_attack_ms(styles: list[str]) -> list[float]:
     """The attack times of the style table (:data:`styles.STYLES`) for ``styles``; 0 for a
     style the table does not know (a user's own style)."""
-    known = {s.ident: s.attack_ms for s in STYLES}
-    return [float(known.get(s, 0.0)) for s in styles]
+    return model_file.table_values(styles, "attack_ms")
 
 
 def value(attack_ms) -> str:
@@ -89,40 +84,17 @@ def apply(spec: np.ndarray, a: float, active: np.ndarray | None = None) -> np.nd
 def write_into(model_path: Path, attack_ms, out: Path, version: str | None = None) -> None:
     """Copies the model at ``model_path`` to ``out`` with ``attack_ms`` (one per style) in its
     metadata (format version 4) and, when given, a new ``chameleon.model_version``."""
-
-    def edit(meta: dict[str, str]) -> dict[str, str]:
-        styles = meta["chameleon.styles"].split(",")
-        if len(attack_ms) != len(styles):
-            raise ValueError(f"{len(attack_ms)} attack times for {len(styles)} styles")
-        meta[KEY] = value(attack_ms)
-        model_file.at_least_version(meta, FORMAT_VERSION)
-        if version is not None:
-            meta["chameleon.model_version"] = version
-        return meta
-
-    model_file.rewrite_metadata(model_path, out, edit)
+    model_file.write_per_style(model_path, out, KEY, list(attack_ms), value(attack_ms), FORMAT_VERSION,
+                               version)
 
 
 def write_without(model_path: Path, out: Path) -> None:
     """Copies the model at ``model_path`` to ``out`` without attack times."""
-    model_file.rewrite_metadata(model_path, out, lambda meta: {k: v for k, v in meta.items() if k != KEY})
+    model_file.write_without(model_path, out, KEY)
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model", type=Path)
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--version", default=None, help="new chameleon.model_version")
-    ap.add_argument("--attack-ms", default=None,
-                    help="comma-separated times per style, ms (default: the style table's)")
-    args = ap.parse_args(argv)
-    import onnx
-
-    meta = {p.key: p.value for p in onnx.load(str(args.model), load_external_data=False).metadata_props}
-    styles = meta["chameleon.styles"].split(",")
-    times = [float(v) for v in args.attack_ms.split(",")] if args.attack_ms else table_attack_ms(styles)
-    write_into(args.model, times, args.out, args.version)
-    print(f"wrote {args.out}: " + ", ".join(f"{s} {t:g} ms" for s, t in zip(styles, times)))
+    model_file.per_style_main(argv, __doc__, "attack-ms", "times, ms", table_attack_ms, write_into)
 
 
 if __name__ == "__main__":

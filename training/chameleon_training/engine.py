@@ -15,6 +15,7 @@ import numpy as np
 
 from . import analysis
 from . import attack as attack_mod
+from . import ensemble as ensemble_mod
 from .analysis import Geometry
 from . import live_correction
 from . import phase as phase_mod
@@ -46,6 +47,8 @@ class OnnxStyleModel:
         self.live_correction = live_correction.parse(m)
         #: Each style's attack time in ms (format version 4, :mod:`.attack`), or None.
         self.attack_ms = attack_mod.parse(m)
+        #: Each style's ensemble depth (format version 5, :mod:`.ensemble`), or None.
+        self.ensemble = ensemble_mod.parse(m)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -84,13 +87,14 @@ class OnnxStyleModel:
 def process_spectra(model: OnnxStyleModel, spec: np.ndarray, style_vec: np.ndarray,
                     rng: np.random.Generator, phase_count: int = 1,
                     engine_fft_size: int | None = None, engine_hop: int | None = None,
-                    synthesis_len: int | None = None) -> np.ndarray:
+                    synthesis_len: int | None = None, channel: int = 0) -> np.ndarray:
     """Applies the model to complex spectra ``[frames, bins]`` of one channel. With
     ``phase_count`` > 1 (the Live mode) frames ``p, p + phase_count, ...`` form phase ``p``,
     each run with its own context and state. ``engine_fft_size``/``engine_hop`` (default the
     model's) are the spectra's own geometry, which generated phase advances by;
     ``synthesis_len`` (default the FFT size) the span they are resynthesised over, which says
-    whether generated phase runs (:func:`phase.runs_at`)."""
+    whether generated phase runs (:func:`phase.runs_at`); ``channel`` the channel's index
+    (:mod:`.ensemble` starts each channel's copies at other phases)."""
     g = model.geometry
     engine_fft_size = engine_fft_size or g.fft_size
     engine_hop = engine_hop or g.hop
@@ -117,6 +121,9 @@ def process_spectra(model: OnnxStyleModel, spec: np.ndarray, style_vec: np.ndarr
         coherent = attack_mod.apply(coherent, a, active)
     if model.phase == "generated" and phase_mod.runs_at(engine_fft_size, synthesis_len):
         coherent = phase_mod.apply(spec, coherent, engine_fft_size, engine_hop, active)
+    if model.ensemble is not None:
+        coherent = ensemble_mod.apply(coherent, ensemble_mod.mix_depth(model.ensemble, style_vec),
+                                      engine_fft_size, engine_hop, g.sample_rate, active, channel)
     if model.output == "mask_noise":
         phi = rng.uniform(0, 2 * np.pi, size=spec.shape)
         coherent = coherent + (out["noise"] / g.magnitude_scale) * np.exp(1j * phi)
@@ -145,6 +152,6 @@ def process_audio(model: OnnxStyleModel, audio: np.ndarray, style: str | dict[st
     for c in range(x.shape[1]):
         spec = analysis.stft(padded[:, c], g)
         y = analysis.istft(process_spectra(model, spec, style_vec, rng, phase_count, g.fft_size, g.hop,
-                                           g.span), len(padded), g)
+                                           g.span, channel=c), len(padded), g)
         out[:, c] = y[g.latency:g.latency + n]
     return (out[:, 0] if mono else out).astype(np.float32)

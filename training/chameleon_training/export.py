@@ -25,13 +25,14 @@ import onnx
 import torch
 
 from . import attack as attack_mod
+from . import ensemble as ensemble_mod
 from . import model_file
 from . import quantize as quantize_mod
 from .analysis import DEFAULT, FEATURE, WINDOW, Geometry
 from .model import StyleModel
 
 #: The format version written: 1, 2 when the model declares generated phase, 4 when it carries
-#: attack times.
+#: attack times, 5 when it carries ensemble depths.
 FORMAT_VERSION = "1"
 #: Values of ``chameleon.phase`` (format version 2).
 PHASE_KINDS = ("input", "generated")
@@ -50,10 +51,12 @@ def load_checkpoint(path: Path, g: Geometry = DEFAULT) -> tuple[StyleModel, dict
 
 def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, version: str,
              g: Geometry = DEFAULT, author: str = "Chameleon", license_: str = "",
-             phase: str = "input", attack_ms: list[float] | None = None) -> dict[str, str]:
+             phase: str = "input", attack_ms: list[float] | None = None,
+             ensemble: list[float] | None = None) -> dict[str, str]:
     """The format's ``chameleon.*`` metadata_props for ``model``: version 1, version 2 with
     ``chameleon.phase`` when ``phase`` is ``generated``, version 4 with ``attack_ms`` (one time
-    per style, :mod:`.attack`) when any is above 0."""
+    per style, :mod:`.attack`) when any is above 0, version 5 with ``ensemble`` (one depth per
+    style, :mod:`.ensemble`) when any is above 0."""
     if phase not in PHASE_KINDS:
         raise ValueError(f"phase {phase!r} is not one of {PHASE_KINDS}")
     md = {
@@ -83,17 +86,22 @@ def metadata(model: StyleModel, styles: list[tuple[str, str, int]], name: str, v
     if attack_ms is not None and any(a > 0 for a in attack_ms):
         md[attack_mod.KEY] = attack_mod.value(attack_ms)
         model_file.at_least_version(md, attack_mod.FORMAT_VERSION)
+    if ensemble is not None and any(d > 0 for d in ensemble):
+        md[ensemble_mod.KEY] = ensemble_mod.value(ensemble)
+        model_file.at_least_version(md, ensemble_mod.FORMAT_VERSION)
     return md
 
 
 def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, name: str,
            version: str, g: Geometry = DEFAULT, license_: str = "", check: bool = True,
            phase: str = "input", weights: str = "float32", attack: bool = True,
-           attack_ms: list[float] | None = None) -> dict:
+           attack_ms: list[float] | None = None, ensemble: bool = True,
+           ensemble_depths: list[float] | None = None) -> dict:
     """Writes the ONNX file and returns a report (max abs difference ORT vs PyTorch, and for
     8-bit ``weights`` the RMS dB difference from the float file). With ``attack`` the file
     carries ``attack_ms`` (one time per style), by default the style table's
-    (:func:`attack.table_attack_ms`)."""
+    (:func:`attack.table_attack_ms`); with ``ensemble`` it carries ``ensemble_depths`` (one
+    depth per style), by default the style table's (:func:`ensemble.table_depths`)."""
     if weights not in WEIGHT_KINDS:
         raise ValueError(f"weights {weights!r} is not one of {WEIGHT_KINDS}")
     model = model.eval().cpu()
@@ -121,8 +129,12 @@ def export(model: StyleModel, styles: list[tuple[str, str, int]], out: Path, nam
         attack_ms = None
     elif attack_ms is None:
         attack_ms = attack_mod.table_attack_ms([s[0] for s in styles])
+    if not ensemble:
+        ensemble_depths = None
+    elif ensemble_depths is None:
+        ensemble_depths = ensemble_mod.table_depths([s[0] for s in styles])
     for k, v in metadata(model, styles, name, version, g, license_=license_, phase=phase,
-                         attack_ms=attack_ms).items():
+                         attack_ms=attack_ms, ensemble=ensemble_depths).items():
         entry = proto.metadata_props.add()
         entry.key = k
         entry.value = v
@@ -221,12 +233,19 @@ def main(argv=None) -> None:
                     help="carry the style table's attack times (format version 4; docs/model-format.md)")
     ap.add_argument("--attack-ms", default=None,
                     help="comma-separated attack times per style, ms, instead of the style table's")
+    ap.add_argument("--ensemble", action=argparse.BooleanOptionalAction, default=True,
+                    help="carry the style table's ensemble depths (format version 5; docs/model-format.md)")
+    ap.add_argument("--ensemble-depths", default=None,
+                    help="comma-separated ensemble depths per style, 0..1, instead of the style table's")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     model, ckpt = load_checkpoint(args.checkpoint)
     report = export(model, ckpt["styles"], args.output, args.name, args.version, license_=args.license,
                     phase=args.phase, weights=args.weights, attack=args.attack,
-                    attack_ms=[float(v) for v in args.attack_ms.split(",")] if args.attack_ms else None)
+                    attack_ms=[float(v) for v in args.attack_ms.split(",")] if args.attack_ms else None,
+                    ensemble=args.ensemble,
+                    ensemble_depths=([float(v) for v in args.ensemble_depths.split(",")]
+                                     if args.ensemble_depths else None))
     if args.time:
         report["timing"] = time_per_hop(args.output)
     print(report)

@@ -83,5 +83,4 @@ def write_into(model_path: Path, correction: tuple[np.ndarray, np.ndarray], out:
 
 def write_without(model_path: Path, out: Path) -> None:
     """Copies the model at ``model_path`` to ``out`` without any Live correction."""
-    model_file.rewrite_metadata(model_path, out,
-                      lambda meta: {k: v for k, v in meta.items() if k not in (HZ_KEY, DB_KEY)})
+    model_file.write_without(model_path, out, HZ_KEY, DB_KEY)

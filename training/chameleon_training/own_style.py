@@ -22,7 +22,9 @@ spectral envelope and noise, not note-level detail. Paired renders (``--program`
 
 The new style's attack time (model format 4) is fitted to its target unless ``--attack-ms``
 sets it: from probe notes of the program through its soundfont(s), or from the notes that
-start out of a rest in the recordings (:mod:`chameleon_training.attack_fit`).
+start out of a rest in the recordings (:mod:`chameleon_training.attack_fit`). Its ensemble
+depth (model format 5, :mod:`chameleon_training.ensemble`) is ``--ensemble``: 0 for a solo
+instrument, up to 1 for a section or a choir.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from tqdm import tqdm
 from . import analysis, attack_fit, data as data_mod, render
 from .analysis import DEFAULT, SAMPLE_RATE
 from .attack import table_attack_ms
+from .ensemble import table_depths
 from .export import export
 from .model import StyleModel, count_parameters, third_octave_matrix
 from .styles import EVAL_SOURCE_PROGRAMS, SOURCE_PROGRAMS
@@ -162,6 +165,10 @@ def main(argv=None) -> Path:
                          "takes to swell in; 0 keeps the source's onsets, as a plucked string does. "
                          "Default: fitted to the target (chameleon_training.attack_fit), from probe "
                          "notes of --program, or from the notes that start out of a rest in --wav-dir")
+    ap.add_argument("--ensemble", type=float, default=0.0,
+                    help="the new style's ensemble depth, 0..1 (model format 5): how strongly its "
+                         "partials beat as a section's do; 0 (the default) for a solo instrument, 1 "
+                         "for a section or a choir, as the bundled string ensemble and choir")
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--seconds", type=float, default=60.0, help="generated phrases per soundfont, s")
@@ -230,7 +237,8 @@ def main(argv=None) -> Path:
     styles.append((args.ident, args.name, target if args.wav_dir is None else -1))
     report = export(model, styles, args.out, "Chameleon Orchestra + " + args.name, "2.0.0",
                     phase=args.phase, weights=args.weights,
-                    attack_ms=table_attack_ms([s[0] for s in styles[:-1]]) + [attack_ms])
+                    attack_ms=table_attack_ms([s[0] for s in styles[:-1]]) + [attack_ms],
+                    ensemble_depths=table_depths([s[0] for s in styles[:-1]]) + [args.ensemble])
     ckpt_out = args.out.with_suffix(".pt")
     torch.save(dict(state=model.state_dict(), hparams=model.hparams, styles=styles), ckpt_out)
     print(f"{args.out}: styles {', '.join(s[0] for s in styles)}; {count_parameters(model)} parameters; "

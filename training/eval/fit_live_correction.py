@@ -8,7 +8,7 @@ Training chorales only (never the evaluation's held-out pieces, nor the five the
 classifier learns from), realised as the evaluation realises its pieces, rendered through
 each bank in ``--banks`` for the evaluation's source programs and for every style's own
 program. Each source is styled by ``chameleon-render --latency-mode live`` with the model as
-it is (its own correction and its attack times removed first); per piece, the level-normalised mean log
+it is (its own correction, its attack times and its ensemble depths removed first); per piece, the level-normalised mean log
 1/3-octave band power of the output is compared with the true target render's, and the
 correction is the mean difference over banks, sources and pieces, clamped to
 ±``--clamp-db``, then lowered where needed so that no style's correction raises the level of
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chameleon_training import analysis, attack, banks, live_correction, music
+from chameleon_training import analysis, attack, banks, ensemble, live_correction, music
 from chameleon_training.engine import OnnxStyleModel
 from chameleon_training.model import third_octave_matrix
 from chameleon_training.styles import EVAL_SOURCE_PROGRAMS, STYLES
@@ -92,11 +92,13 @@ def main(argv=None) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         # Measure the model without any correction it already carries, and without its attack
-        # times: the correction is for the spectral balance Live's short synthesis span loses;
-        # attack softening plays alike in both modes and is not the correction's to undo.
+        # times and ensemble depths: the correction is for the spectral balance Live's short
+        # synthesis span loses; attack softening and the ensemble play alike in both modes and
+        # are not the correction's to undo.
         plain = Path(tmp) / "plain.onnx"
         live_correction.write_without(args.model, plain)
         attack.write_without(plain, plain)
+        ensemble.write_without(plain, plain)
         model = OnnxStyleModel(plain)
         notes, spans = fitting_pieces(args.pieces, args.seed)
         diffs: dict[str, list[np.ndarray]] = {s: [] for s in model.styles}

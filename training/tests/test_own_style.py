@@ -16,8 +16,8 @@ from chameleon_training.styles import STYLES
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("attack", ["90", None])
-def test_wav_folder_style_extends_the_bundled_model(tmp_path, attack):
+@pytest.mark.parametrize("attack, ensemble", [("90", "1"), (None, None)])
+def test_wav_folder_style_extends_the_bundled_model(tmp_path, attack, ensemble):
     wavs = tmp_path / "wavs"
     wavs.mkdir()
     sr = 44100
@@ -31,7 +31,8 @@ def test_wav_folder_style_extends_the_bundled_model(tmp_path, attack):
     out = tmp_path / "mine.onnx"
     own_style.main(["--ident", "my_tone", "--name", "My Tone", "--wav-dir", str(wavs),
                     "--out", str(out), "--steps", "3", "--batch", "16"]
-                   + (["--attack-ms", attack] if attack else []))
+                   + (["--attack-ms", attack] if attack else [])
+                   + (["--ensemble", ensemble] if ensemble else []))
     model = OnnxStyleModel(out)
     base, ckpt = load_checkpoint(REPO / "assets/models/chameleon-styles.pt")
     # The bundled styles keep the style table's attack times; the new style has its own, given
@@ -42,6 +43,11 @@ def test_wav_folder_style_extends_the_bundled_model(tmp_path, attack):
         assert model.attack_ms[-1] == 90.0
     else:
         assert 130.0 <= model.attack_ms[-1] <= 170.0
+    # Likewise the ensemble depths (model format 5): the table's, and the new style's own
+    # (0 unless given: a solo instrument).
+    depths = {s.ident: s.ensemble for s in STYLES}
+    assert list(model.ensemble[:-1]) == [depths[s[0]] for s in ckpt["styles"]]
+    assert model.ensemble[-1] == (1.0 if ensemble else 0.0)
     assert model.styles == [s[0] for s in ckpt["styles"]] + ["my_tone"]
     assert model.style_names[-1] == "My Tone"
     # The bundled styles' rows are untouched.

@@ -182,8 +182,8 @@ def test_generated_phase_model_format_2_matches_in_both_engines(tmp_path):
     styles = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
     v2 = tmp_path / "generated.onnx"
     v1 = tmp_path / "input.onnx"
-    export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated", attack=False)
-    export.export(model, styles, v1, "Tiny", "0.0.1", attack=False)
+    export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated", attack=False, ensemble=False)
+    export.export(model, styles, v1, "Tiny", "0.0.1", attack=False, ensemble=False)
     meta = metadata_of(v2)
     assert meta["chameleon.format_version"] == "2" and meta["chameleon.phase"] == "generated"
     x = two_note_clip()
@@ -208,7 +208,7 @@ def test_live_correction_format_3_matches_in_both_engines(tmp_path):
     styles = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
     v2 = tmp_path / "plain.onnx"
     v3 = tmp_path / "corrected.onnx"
-    export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated", attack=False)
+    export.export(model, styles, v2, "Tiny", "0.0.1", phase="generated", attack=False, ensemble=False)
     correction = (np.array([200.0, 2000.0, 12000.0]), np.array([[4.0, -3.0, 6.0], [-2.0, 2.0, 0.0]]))
     live_correction.write_into(v2, correction, v3, "0.0.2")
     meta = metadata_of(v3)
@@ -238,8 +238,8 @@ def test_attack_times_format_4_match_in_both_engines(tmp_path):
     styles = [("strings", "String Ensemble", 48), ("nylon_guitar", "Nylon Guitar", 24)]
     soft = tmp_path / "attack.onnx"
     plain = tmp_path / "plain.onnx"
-    export.export(model, styles, soft, "Tiny", "0.0.1", phase="generated")
-    export.export(model, styles, plain, "Tiny", "0.0.1", phase="generated", attack=False)
+    export.export(model, styles, soft, "Tiny", "0.0.1", phase="generated", ensemble=False)
+    export.export(model, styles, plain, "Tiny", "0.0.1", phase="generated", attack=False, ensemble=False)
     meta = metadata_of(soft)
     assert meta["chameleon.format_version"] == "4" and meta[attack.KEY] == "120.0,0.0"
     x = two_note_clip()
@@ -258,6 +258,40 @@ def test_attack_times_format_4_match_in_both_engines(tmp_path):
     both = tmp_path / "both.onnx"
     live_correction.write_into(soft, (np.array([200.0, 2000.0]), np.zeros((2, 2))), both)
     assert metadata_of(both)["chameleon.format_version"] == "4"
+
+
+def test_ensemble_format_5_matches_in_both_engines(tmp_path):
+    """Format version 5 with ensemble depths: both engines add the same beating copies in
+    Studio and Live; a style of depth 0 plays exactly as without them; and a stereo input with
+    two equal channels comes out with two different ones (the section's width)."""
+    from chameleon_training import ensemble
+    model = perturbed_magnitude_model(17)
+    styles = [("strings", "String Ensemble", 48), ("flute", "Flute", 73)]
+    plain = tmp_path / "plain.onnx"
+    section = tmp_path / "section.onnx"
+    export.export(model, styles, plain, "Tiny", "0.0.1", phase="generated", ensemble=False)
+    ensemble.write_into(plain, [1.0, 0.0], section)
+    meta = metadata_of(section)
+    assert meta["chameleon.format_version"] == "5" and meta[ensemble.KEY] == "1.00,0.00"
+    # Export writes the style table's depths by default.
+    table = tmp_path / "table.onnx"
+    export.export(model, styles, table, "Tiny", "0.0.1", phase="generated")
+    assert metadata_of(table)[ensemble.KEY] == "1.00,0.00"
+    x = two_note_clip()
+    assert_engines_agree(section, x, "strings")
+    assert_engines_agree(section, x, "strings", mode="live")
+    a = engine.process_audio(engine.OnnxStyleModel(section), x, "strings")
+    b = engine.process_audio(engine.OnnxStyleModel(plain), x, "strings")
+    assert np.sqrt(np.mean((a - b) ** 2)) > 0.1 * np.sqrt(np.mean(b ** 2))
+    flute_a = engine.process_audio(engine.OnnxStyleModel(section), x, "flute")
+    flute_b = engine.process_audio(engine.OnnxStyleModel(plain), x, "flute")
+    assert np.array_equal(flute_a, flute_b)
+    stereo = np.stack([x, x], axis=1)
+    got, _ = rust_engine.render(stereo, section, "strings", extra_args=("--raw-model",))
+    want = engine.process_audio(engine.OnnxStyleModel(section), stereo, "strings")
+    for out in (got, want):
+        left, right = out[:, 0], out[:, 1]
+        assert np.sqrt(np.mean((left - right) ** 2)) > 0.3 * np.sqrt(np.mean(left ** 2))
 
 
 def test_int8_weights_keep_the_format_and_play_alike_in_both_engines(tmp_path):

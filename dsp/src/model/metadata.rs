@@ -1,9 +1,11 @@
-//! Model format metadata (versions 1 to 4): the `chameleon.*` keys of an ONNX model's
+//! Model format metadata (versions 1 to 5): the `chameleon.*` keys of an ONNX model's
 //! `metadata_props` (specified in `docs/model-format.md`), parsed and validated in one pass that
 //! reports every problem at once. Version 2 adds one key, `chameleon.phase`; version 3 adds the
 //! Live correction (`chameleon.live_correction_hz` and `chameleon.live_correction_db`, see
 //! [`crate::live_correction`]); version 4 adds the styles' attack times (`chameleon.attack_ms`,
-//! see [`crate::attack_softener`]). A file of an earlier version reads exactly as before.
+//! see [`crate::attack_softener`]); version 5 adds the styles' ensemble depths
+//! (`chameleon.ensemble`, see [`crate::ensemble`]). A file of an earlier version reads exactly
+//! as before.
 
 use std::fmt;
 
@@ -15,7 +17,7 @@ use crate::model::{ModelDescription, StyleInfo};
 use crate::window::WindowKind;
 
 /// The newest format version this engine reads.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// The oldest format version this engine reads.
 pub const MIN_FORMAT_VERSION: u32 = 1;
 /// Prefix of every key this format defines.
@@ -32,7 +34,8 @@ pub const MAX_STATE_SIZE: usize = 1 << 16;
 pub const MAX_EXTRA_LATENCY_SECONDS: f32 = 1.0;
 
 /// Every key of the format, required ones first (`chameleon.phase` only from version 2 on, the
-/// Live correction only from version 3 on, the attack times only from version 4 on).
+/// Live correction only from version 3 on, the attack times only from version 4 on, the
+/// ensemble depths only from version 5 on).
 pub const KNOWN_KEYS: &[&str] = &[
     "chameleon.format_version",
     "chameleon.sample_rate",
@@ -56,6 +59,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "chameleon.live_correction_hz",
     "chameleon.live_correction_db",
     "chameleon.attack_ms",
+    "chameleon.ensemble",
 ];
 
 /// Number of required keys at the start of [`KNOWN_KEYS`].
@@ -182,6 +186,9 @@ pub struct ModelMetadata {
     /// Each style's attack time in milliseconds, in style order (format version 4), if the
     /// file carries them.
     pub attack_ms: Option<Vec<f32>>,
+    /// Each style's ensemble depth (0 to 1), in style order (format version 5), if the file
+    /// carries them.
+    pub ensemble: Option<Vec<f32>>,
 }
 
 /// Everything wrong with a model's metadata.
@@ -508,13 +515,34 @@ impl ModelMetadata {
             }
         };
 
+        let ensemble = match p.get("chameleon.ensemble") {
+            None => None,
+            Some(_) if version.is_some_and(|v| v < 5) => {
+                p.problem("`chameleon.ensemble` needs format version 5".to_owned());
+                None
+            }
+            Some(v) => match parse_per_style(v, styles.len(), 0.0, 1.0, "a depth in 0..=1") {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    p.problem(format!("ensemble depths: {e}"));
+                    None
+                }
+            },
+        };
+
         let attack_ms = match p.get("chameleon.attack_ms") {
             None => None,
             Some(_) if version.is_some_and(|v| v < 4) => {
                 p.problem("`chameleon.attack_ms` needs format version 4".to_owned());
                 None
             }
-            Some(v) => match parse_attack_ms(v, styles.len()) {
+            Some(v) => match parse_per_style(
+                v,
+                styles.len(),
+                0.0,
+                MAX_ATTACK_MS,
+                &format!("a time in 0..={MAX_ATTACK_MS} ms"),
+            ) {
                 Ok(a) => Some(a),
                 Err(e) => {
                     p.problem(format!("attack times: {e}"));
@@ -552,6 +580,7 @@ impl ModelMetadata {
             state_size,
             live_correction,
             attack_ms,
+            ensemble,
         })
     }
 
@@ -618,6 +647,10 @@ impl ModelMetadata {
             let values: Vec<String> = a.iter().map(|v| v.to_string()).collect();
             out.push(("chameleon.attack_ms", values.join(",")));
         }
+        if let Some(d) = &self.ensemble {
+            let values: Vec<String> = d.iter().map(|v| v.to_string()).collect();
+            out.push(("chameleon.ensemble", values.join(",")));
+        }
         out.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }
 
@@ -637,19 +670,22 @@ impl ModelMetadata {
     }
 }
 
-/// Parses `chameleon.attack_ms`: one comma-separated value per style, each a number of
-/// milliseconds in `0..=MAX_ATTACK_MS`.
-fn parse_attack_ms(text: &str, styles: usize) -> Result<Vec<f32>, String> {
+/// Parses one comma-separated value per style, each a number in `min..=max` (`what` names
+/// such a value in the error): `chameleon.attack_ms`, `chameleon.ensemble`.
+fn parse_per_style(
+    text: &str,
+    styles: usize,
+    min: f32,
+    max: f32,
+    what: &str,
+) -> Result<Vec<f32>, String> {
     let values = text
         .split(',')
         .map(|v| {
             let v = v.trim();
             match v.parse::<f32>() {
-                Ok(ms) if (0.0..=MAX_ATTACK_MS).contains(&ms) => Ok(ms),
-                _ => Err(format!(
-                    "`{}` is not a time in 0..={MAX_ATTACK_MS} ms",
-                    short(v)
-                )),
+                Ok(x) if (min..=max).contains(&x) => Ok(x),
+                _ => Err(format!("`{}` is not {what}", short(v))),
             }
         })
         .collect::<Result<Vec<f32>, String>>()?;
@@ -741,7 +777,11 @@ mod tests {
         set(&mut p, "chameleon.styles", "Strings,brass");
         set(&mut p, "chameleon.context_frames", "0");
         set(&mut p, "chameleon.magnitude_scale", "-1");
-        set(&mut p, "chameleon.format_version", "5");
+        set(
+            &mut p,
+            "chameleon.format_version",
+            &(FORMAT_VERSION + 1).to_string(),
+        );
         let e = ModelMetadata::from_props(&p).unwrap_err();
         assert_eq!(e.problems.len(), 5, "{e}");
     }
@@ -769,6 +809,26 @@ mod tests {
             set(&mut p, "chameleon.attack_ms", bad);
             let e = ModelMetadata::from_props(&p).unwrap_err().to_string();
             assert!(e.contains("attack times"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn version_5_carries_ensemble_depths_and_refuses_bad_ones() {
+        let mut p = valid();
+        set(&mut p, "chameleon.format_version", "5");
+        set(&mut p, "chameleon.ensemble", "1, 0.25");
+        let m = ModelMetadata::from_props(&p).unwrap();
+        assert_eq!(m.ensemble, Some(vec![1.0, 0.25]));
+        assert_eq!(ModelMetadata::from_props(&m.to_props()).unwrap(), m);
+        assert_eq!(ModelMetadata::from_props(&valid()).unwrap().ensemble, None);
+        set(&mut p, "chameleon.format_version", "4");
+        let e = ModelMetadata::from_props(&p).unwrap_err().to_string();
+        assert!(e.contains("needs format version 5"), "{e}");
+        set(&mut p, "chameleon.format_version", "5");
+        for bad in ["1", "1,0,0", "1,-0.1", "1,nan", "1,1.5", "1,x"] {
+            set(&mut p, "chameleon.ensemble", bad);
+            let e = ModelMetadata::from_props(&p).unwrap_err().to_string();
+            assert!(e.contains("ensemble depths"), "{bad}: {e}");
         }
     }
 

@@ -1,4 +1,4 @@
-//! [`OnnxModel`]: a model of format version 1 or 2 run through ONNX Runtime on the worker
+//! [`OnnxModel`]: a model of any format version run through ONNX Runtime on the worker
 //! thread.
 
 use std::f32::consts::TAU;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 use realfft::num_complex::Complex32;
 
 use crate::attack_softener::AttackSoftener;
+use crate::ensemble::Ensemble;
 use crate::frame::Frame;
 use crate::generated_phase::{self, PhaseGenerator};
 use crate::geometry::StftGeometry;
@@ -86,6 +87,9 @@ struct Prepared {
     /// Attack softening with the styles' attack times (format version 4, when any style has
     /// one), on the engine's bins and hop.
     attack: Option<AttackSoftener>,
+    /// Ensemble voices with the styles' depths (format version 5, when any style has one), on
+    /// the engine's bins and hop.
+    ensemble: Option<Ensemble>,
     /// Run each channel as its own batch of 1 (model with a fixed batch of 1).
     per_channel: bool,
 }
@@ -144,6 +148,9 @@ impl Prepared {
         }
         if let Some(a) = self.attack.as_mut() {
             a.reset();
+        }
+        if let Some(e) = self.ensemble.as_mut() {
+            e.reset();
         }
     }
 }
@@ -269,6 +276,20 @@ impl FrameModel for OnnxModel {
                 .as_ref()
                 .filter(|a| a.iter().any(|&ms| ms > 0.0))
                 .map(|a| AttackSoftener::new(channels, eb, geometry.hop, sample_rate, a)),
+            ensemble: meta
+                .ensemble
+                .as_ref()
+                .filter(|d| d.iter().any(|&d| d > 0.0))
+                .map(|d| {
+                    Ensemble::new(
+                        channels,
+                        eb,
+                        geometry.fft_size,
+                        geometry.hop,
+                        sample_rate,
+                        d,
+                    )
+                }),
             per_channel,
             map,
         };
@@ -437,6 +458,9 @@ fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
     if let Some(attack) = p.attack.as_mut() {
         attack.set_weights(&p.style[..meta.styles.len()]);
     }
+    if let Some(ensemble) = p.ensemble.as_mut() {
+        ensemble.set_weights(&p.style[..meta.styles.len()]);
+    }
     for c in 0..p.channels {
         let primary = &p.primary[c * mb..(c + 1) * mb];
         let (input, output) = frame.channel_io(c);
@@ -477,6 +501,9 @@ fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
         }
         if let Some(g) = p.phase_generator.as_mut() {
             g.apply(c, seq, input, output);
+        }
+        if let Some(e) = p.ensemble.as_mut() {
+            e.apply(c, seq, output);
         }
         if meta.output == OutputKind::MaskNoise {
             let noise = &p.noise[c * mb..(c + 1) * mb];
