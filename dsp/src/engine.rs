@@ -524,6 +524,7 @@ impl Engine {
             return false;
         };
         frame.seq = seq;
+        frame.hops_since_reset = seq.saturating_sub(self.oldest_valid_seq);
         frame
             .input
             .copy_from_slice(&self.history[slot * frame_len..(slot + 1) * frame_len]);

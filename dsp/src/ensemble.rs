@@ -14,8 +14,9 @@
 //!   detuned by `c_k` cents would.
 //! - Copy `k` of bin `b` on channel `ch` starts at `frac(b · GOLDEN + k / voices + ch ·
 //!   CHANNEL_OFFSET)` turns, so neither neighbouring bins nor copies nor the two channels of a
-//!   stereo pair beat together; a stereo pair gains width. The phase at hop `seq` (the
-//!   engine's hop count) is the start plus `seq` hops' turns.
+//!   stereo pair beat together; a stereo pair gains width. The phase at hop `t` (the engine's
+//!   hop count since its last reset, so that a passage played again from its start plays
+//!   again the same) is the start plus `t` hops' turns.
 //! - Copies belong to held partials, not to onsets: a copy of a click or a hammer is the same
 //!   energy smeared over the whole analysis window, heard before the click and louder than it.
 //!   A follower per bin rises towards the bin's power as a one-pole filter with the time
@@ -123,8 +124,8 @@ impl Ensemble {
         self.followers.reset();
     }
 
-    /// Adds the copies to `output` (channel `channel`'s spectrum for hop `seq`), as the module
-    /// describes.
+    /// Adds the copies to `output` (channel `channel`'s spectrum for hop `seq`, counted since
+    /// the engine's last reset), as the module describes.
     pub fn apply(&mut self, channel: usize, seq: u64, output: &mut [Complex32]) {
         let Some(followers) = self.followers.for_hop(channel, seq) else {
             return;

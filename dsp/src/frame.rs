@@ -36,6 +36,9 @@ pub fn spectrum_energy(spectrum: &[Complex32]) -> f32 {
 pub struct Frame {
     /// Hop number since the engine started, counting from 0.
     pub seq: u64,
+    /// Hop number since the engine's last reset (or its start), counting from 0: the clock of
+    /// anything that must play a passage the same way each time it is played from its start.
+    pub hops_since_reset: u64,
     /// Number of channels in `input` and `output`.
     pub channels: usize,
     /// Bins per channel, `fft_size / 2 + 1`.
@@ -59,6 +62,7 @@ impl Frame {
     pub fn new(channels: usize, bins: usize) -> Self {
         Self {
             seq: 0,
+            hops_since_reset: 0,
             channels,
             bins,
             input: vec![Complex32::new(0.0, 0.0); channels * bins],

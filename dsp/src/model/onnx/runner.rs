@@ -451,6 +451,7 @@ fn load_inputs(meta: &ModelMetadata, p: &mut Prepared, frame: &Frame) {
 fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
     let mb = p.map.model_bins();
     let seq = frame.seq;
+    let hops_since_reset = frame.hops_since_reset;
     let scale = meta.magnitude_scale;
     if let Some(correction) = p.live_correction.as_mut() {
         correction.set_weights(&p.style[..meta.styles.len()]);
@@ -503,7 +504,7 @@ fn write_outputs(meta: &ModelMetadata, p: &mut Prepared, frame: &mut Frame) {
             g.apply(c, seq, input, output);
         }
         if let Some(e) = p.ensemble.as_mut() {
-            e.apply(c, seq, output);
+            e.apply(c, hops_since_reset, output);
         }
         if meta.output == OutputKind::MaskNoise {
             let noise = &p.noise[c * mb..(c + 1) * mb];
