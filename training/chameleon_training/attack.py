@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import model_file
+from .rise_follower import held_shares
 
 KEY = "chameleon.attack_ms"
 #: The format version that carries the attack times.
@@ -67,17 +68,8 @@ def apply(spec: np.ndarray, a: float, active: np.ndarray | None = None) -> np.nd
     width = 2 * SMOOTHING_BINS + 1
     kernel = np.ones(width)
     smoothed = np.apply_along_axis(lambda r: np.convolve(r, kernel, mode="same"), 1, power) / width
-    follower = np.zeros(spec.shape[1])
-    for t in range(len(out)):
-        if active is not None and not active[t]:
-            follower[:] = 0.0
-            continue
-        p = smoothed[t]
-        rising = (p > follower) & np.isfinite(p)
-        follower = np.where(rising, follower + a * (p - follower), np.where(np.isfinite(p), p, 0.0))
-        gain = np.ones_like(p)
-        gain[rising] = np.sqrt(follower[rising] / p[rising])
-        out[t] *= gain
+    for t, held in held_shares(smoothed, a, active):
+        out[t] *= np.sqrt(held)
     return out
 
 

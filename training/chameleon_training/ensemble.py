@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from . import model_file
+from .rise_follower import held_shares
 
 KEY = "chameleon.ensemble"
 #: The format version that carries the ensemble depths.
@@ -93,16 +94,7 @@ def apply(spec: np.ndarray, depth: float, fft_size: int, hop: int, sample_rate: 
     copies = gains(fft_size, hop, len(spec), channel)
     a = 1.0 - np.exp(-hop / (sample_rate * SWELL_MS * 1e-3))
     out = np.array(spec, copy=True)
-    follower = np.zeros(spec.shape[1])
-    for t in range(len(out)):
-        if active is not None and not active[t]:
-            follower[:] = 0.0
-            continue
-        p = np.abs(out[t]) ** 2
-        rising = (p > follower) & np.isfinite(p)
-        follower = np.where(rising, follower + a * (p - follower), np.where(np.isfinite(p), p, 0.0))
-        held = np.ones_like(p)
-        held[rising] = follower[rising] / p[rising]
+    for t, held in held_shares(np.abs(spec) ** 2, a, active):
         g = held * depth * VOICE_GAIN
         out[t] *= (1.0 + g * copies[t]) / np.sqrt(1.0 + VOICES * g ** 2)
     return out
